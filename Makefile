@@ -1,0 +1,21 @@
+# Entry points; README.md describes each. Paths may be relative or absolute.
+RAW ?= raw
+OUT ?= out
+
+.PHONY: build-dataset test typecheck evaluate
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+build-dataset: node_modules/.package-lock.json
+	npx tsx pipeline/run.ts --raw "$(RAW)" --out "$(OUT)"
+
+typecheck: node_modules/.package-lock.json
+	npx tsc --noEmit
+
+test: node_modules/.package-lock.json typecheck
+	npx vitest run
+
+evaluate: node_modules/.package-lock.json
+	npx tsx pipeline/evaluate.ts --raw "$(RAW)"

@@ -1,0 +1,301 @@
+import { readFile } from "node:fs/promises";
+import { catalogSchema, type Catalog } from "../schemas/catalog.js";
+import type { EpisodeFields, EpisodeRow, LanguageTaggedParagraph, LinkedParagraph } from "../schemas/records.js";
+import { foldForMatching, sha256Hex } from "./text.js";
+import { PipelineError } from "./validate.js";
+
+/**
+ * Episode linking: weighted entity and anchor matching against the curated catalog.
+ *
+ * Every episode is a set of features: its anchors (distinctive places, objects, events,
+ * each with words in several languages), its named characters, and the characters of the
+ * arcs running through it. A feature counts when any of its terms occurs in the folded
+ * paragraph; it contributes the rarity of that term across the catalog (ln N/df, so a
+ * name that appears in one episode says much and one that appears in forty says little).
+ * The episodes' evidence then competes in a softmax with a "none" candidate of fixed
+ * evidence: the paragraph is linked only when one episode takes most of the probability.
+ */
+
+/** Weight of a character who is only there because an arc runs through the episode. */
+const ARC_WEIGHT = 0.5;
+/** Evidence of the "none" candidate: what an episode must clearly beat to be linked. */
+const NONE_EVIDENCE = 3;
+/** Softmax temperature: how sharply more evidence turns into more confidence. */
+const TEMPERATURE = 1;
+/** The best episode is linked when its probability is at least this. */
+const LINK_THRESHOLD = 0.5;
+/** Terms shorter than this must match a whole word; longer ones are stems. */
+const MIN_STEM_LENGTH = 4;
+/** Terms at least this long also match inside a word (the second half of a German compound). */
+const MIN_INFIX_LENGTH = 7;
+const SCRIPTS_WITHOUT_SPACES = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\p{Script=Thai}]/u;
+
+interface Posting {
+  episodeIndex: number;
+  featureIndex: number;
+  weight: number;
+}
+
+interface IndexedEpisode {
+  season: number;
+  episode: number;
+  code: string;
+  title: string;
+  featureLabels: string[];
+}
+
+export interface CatalogIndex {
+  episodes: IndexedEpisode[];
+  /** Folded term → where it counts as evidence, with its weight (rarity × feature weight). */
+  postings: Map<string, Posting[]>;
+  matcher: TermMatcher;
+}
+
+export interface LoadedCatalog {
+  catalog: Catalog;
+  index: CatalogIndex;
+  /** The catalog's own version plus a hash of the file, recorded in the manifest. */
+  version: string;
+}
+
+const CATALOG_PATH = new URL("../catalog/episodes.json", import.meta.url);
+const EPISODES_PER_SEASON = [12, 18, 18, 18, 8, 20];
+
+export async function loadCatalog(catalogPath: URL | string = CATALOG_PATH): Promise<LoadedCatalog> {
+  const bytes = await readFile(catalogPath);
+  const parsed = catalogSchema.safeParse(JSON.parse(bytes.toString("utf8")));
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new PipelineError(`catalog/episodes.json, at ${issue.path.join(".")}: ${issue.message}. Fix the catalog entry.`);
+  }
+  const catalog = parsed.data;
+  checkCatalogIntegrity(catalog);
+  return { catalog, index: indexCatalog(catalog), version: `${catalog.version} sha256:${sha256Hex(bytes).slice(0, 16)}` };
+}
+
+/** What the schema alone cannot say: completeness, consistent codes, references that resolve. */
+export function checkCatalogIntegrity(catalog: Catalog): void {
+  const problems: string[] = [];
+  const characterIds = new Set(catalog.characters.map((character) => character.id));
+  if (characterIds.size !== catalog.characters.length) problems.push("duplicate character ids");
+  const codes = new Set<string>();
+  for (const episode of catalog.episodes) {
+    const expectedCode = codeOf(episode.season, episode.episode);
+    if (episode.code !== expectedCode) problems.push(`${episode.code}: code should be ${expectedCode}`);
+    if (codes.has(episode.code)) problems.push(`${episode.code}: listed twice`);
+    codes.add(episode.code);
+    for (const id of episode.characters) if (!characterIds.has(id)) problems.push(`${episode.code}: unknown character "${id}"`);
+  }
+  EPISODES_PER_SEASON.forEach((count, seasonIndex) => {
+    for (let episode = 1; episode <= count; episode++) {
+      if (!codes.has(codeOf(seasonIndex + 1, episode))) problems.push(`${codeOf(seasonIndex + 1, episode)}: missing`);
+    }
+  });
+  if (codes.size !== 94) problems.push(`${codes.size} episodes; the series has 94`);
+  for (const arc of catalog.arcs) {
+    if (!characterIds.has(arc.characterId)) problems.push(`arc "${arc.description}": unknown character "${arc.characterId}"`);
+    if (!codes.has(arc.from) || !codes.has(arc.to) || arc.from > arc.to) problems.push(`arc "${arc.description}": bad range ${arc.from}–${arc.to}`);
+  }
+  if (problems.length > 0) throw new PipelineError(`catalog/episodes.json is inconsistent: ${problems.join("; ")}.`);
+}
+
+export function indexCatalog(catalog: Catalog): CatalogIndex {
+  const variantsById = new Map(catalog.characters.filter((c) => !c.lead).map((c) => [c.id, c.variants.map(foldTerm)]));
+  const episodes = [...catalog.episodes].sort((a, b) => (a.code < b.code ? -1 : 1));
+
+  // Per episode: its features, each a list of folded terms with a feature weight.
+  const featuresPerEpisode = episodes.map((episode) => {
+    const features: Array<{ label: string; terms: string[]; weight: number }> = [];
+    for (const anchor of episode.anchors) features.push({ label: anchor.label, terms: anchor.terms.map(foldTerm), weight: 1 });
+    for (const id of episode.characters) {
+      const variants = variantsById.get(id);
+      if (variants) features.push({ label: `character ${id}`, terms: variants, weight: 1 });
+    }
+    for (const arc of catalog.arcs) {
+      const variants = variantsById.get(arc.characterId);
+      if (variants && arc.from <= episode.code && episode.code <= arc.to && !episode.characters.includes(arc.characterId)) {
+        features.push({ label: `arc: ${arc.description}`, terms: variants, weight: ARC_WEIGHT });
+      }
+    }
+    return features;
+  });
+
+  const documentFrequency = new Map<string, number>();
+  for (const features of featuresPerEpisode) {
+    for (const term of new Set(features.flatMap((feature) => feature.terms))) {
+      documentFrequency.set(term, (documentFrequency.get(term) ?? 0) + 1);
+    }
+  }
+
+  const postings = new Map<string, Posting[]>();
+  featuresPerEpisode.forEach((features, episodeIndex) => {
+    const claimed = new Set<string>(); // a term is evidence once per episode, for its first feature
+    features.forEach((feature, featureIndex) => {
+      for (const term of feature.terms) {
+        if (term.trim() === "" || claimed.has(term)) continue;
+        claimed.add(term);
+        const rarity = Math.log(episodes.length / documentFrequency.get(term)!);
+        if (rarity <= 0) continue;
+        const list = postings.get(term) ?? [];
+        list.push({ episodeIndex, featureIndex, weight: rarity * feature.weight });
+        postings.set(term, list);
+      }
+    });
+  });
+
+  return {
+    episodes: episodes.map((episode, index) => ({
+      season: episode.season,
+      episode: episode.episode,
+      code: episode.code,
+      title: episode.title,
+      featureLabels: featuresPerEpisode[index]!.map((feature) => feature.label),
+    })),
+    postings,
+    matcher: new TermMatcher([...postings.keys()]),
+  };
+}
+
+export interface EpisodeEvidence {
+  code: string;
+  evidence: number;
+  /** Labels of the features that matched, for review and lineage. */
+  matched: string[];
+}
+
+/** Evidence per episode for one paragraph, best first; episodes without evidence are left out. */
+export function scoreEpisodes(text: string, index: CatalogIndex): EpisodeEvidence[] {
+  const bestPerFeature = new Map<number, Map<number, number>>();
+  for (const term of index.matcher.find(foldForMatching(text))) {
+    for (const { episodeIndex, featureIndex, weight } of index.postings.get(term)!) {
+      const features = bestPerFeature.get(episodeIndex) ?? new Map<number, number>();
+      bestPerFeature.set(episodeIndex, features);
+      features.set(featureIndex, Math.max(features.get(featureIndex) ?? 0, weight));
+    }
+  }
+  const scored = [...bestPerFeature].map(([episodeIndex, features]): EpisodeEvidence => {
+    const episode = index.episodes[episodeIndex]!;
+    return {
+      code: episode.code,
+      evidence: [...features.values()].reduce((sum, weight) => sum + weight, 0),
+      matched: [...features.keys()].sort((a, b) => a - b).map((featureIndex) => episode.featureLabels[featureIndex]!),
+    };
+  });
+  return scored.sort((a, b) => b.evidence - a.evidence || (a.code < b.code ? -1 : 1));
+}
+
+/** Turns evidence into probabilities against the "none" candidate and decides. */
+export function decideEpisode(scored: EpisodeEvidence[], index: CatalogIndex): EpisodeFields {
+  const [best, runnerUp] = scored;
+  const partition = Math.exp(NONE_EVIDENCE / TEMPERATURE) + scored.reduce((sum, s) => sum + Math.exp(s.evidence / TEMPERATURE), 0);
+  const probability = (candidate: EpisodeEvidence) => Math.round((Math.exp(candidate.evidence / TEMPERATURE) / partition) * 1e4) / 1e4;
+  const runnerUpFields = {
+    episodeRunnerUp: runnerUp?.code ?? null,
+    episodeRunnerUpScore: runnerUp ? probability(runnerUp) : null,
+  };
+  if (!best || probability(best) < LINK_THRESHOLD) {
+    // Abstaining: the best guess is still shown as the runner-up, for review.
+    return {
+      ...NO_EPISODE,
+      episodeRunnerUp: best?.code ?? null,
+      episodeRunnerUpScore: best ? probability(best) : null,
+    };
+  }
+  const episode = index.episodes.find((candidate) => candidate.code === best.code)!;
+  return {
+    season: episode.season,
+    episode: episode.episode,
+    episodeCode: episode.code,
+    episodeTitle: episode.title,
+    episodeScore: probability(best),
+    ...runnerUpFields,
+  };
+}
+
+export const NO_EPISODE: EpisodeFields = {
+  season: null,
+  episode: null,
+  episodeCode: null,
+  episodeTitle: null,
+  episodeScore: null,
+  episodeRunnerUp: null,
+  episodeRunnerUpScore: null,
+};
+
+export function linkEpisodes(paragraphs: LanguageTaggedParagraph[], index: CatalogIndex): LinkedParagraph[] {
+  return paragraphs.map((paragraph) => ({ ...paragraph, ...decideEpisode(scoreEpisodes(paragraph.text, index), index) }));
+}
+
+/** The catalog as a dataset, with how many paragraphs were linked to each episode per language. */
+export function countLinksByEpisode(catalog: Catalog, linked: LinkedParagraph[]): EpisodeRow[] {
+  const counts = new Map<string, Map<string, number>>();
+  for (const paragraph of linked) {
+    if (paragraph.episodeCode === null) continue;
+    const byLanguage = counts.get(paragraph.episodeCode) ?? new Map<string, number>();
+    counts.set(paragraph.episodeCode, byLanguage);
+    byLanguage.set(paragraph.language, (byLanguage.get(paragraph.language) ?? 0) + 1);
+  }
+  return [...catalog.episodes]
+    .sort((a, b) => (a.code < b.code ? -1 : 1))
+    .map((episode) => {
+      const byLanguage = [...(counts.get(episode.code) ?? new Map<string, number>())].sort(([a], [b]) => (a < b ? -1 : 1));
+      return {
+        season: episode.season,
+        episode: episode.episode,
+        episodeCode: episode.code,
+        title: episode.title,
+        airDate: episode.airDate,
+        paragraphCount: byLanguage.reduce((sum, [, count]) => sum + count, 0),
+        paragraphsByLanguage: byLanguage.map(([language, count]) => `${language}:${count}`).join(" "),
+      };
+    });
+}
+
+function codeOf(season: number, episode: number): string {
+  return `S${String(season).padStart(2, "0")}E${String(episode).padStart(2, "0")}`;
+}
+
+function foldTerm(term: string): string {
+  return foldForMatching(term).trim();
+}
+
+/**
+ * Finds which catalog terms occur in folded text, by the rules in the module comment:
+ * short terms as whole words, longer ones as word-start stems, long ones and terms in
+ * scripts written without spaces anywhere. One pass over the text with a 4-character key.
+ */
+export class TermMatcher {
+  private readonly wholeWords = new Map<string, string>();
+  private readonly byKey = new Map<string, string[]>();
+
+  constructor(terms: string[]) {
+    for (const term of terms) {
+      if (term.length < MIN_STEM_LENGTH && !SCRIPTS_WITHOUT_SPACES.test(term)) this.wholeWords.set(term, term);
+      else {
+        const key = term.slice(0, Math.min(term.length, MIN_STEM_LENGTH));
+        this.byKey.set(key, [...(this.byKey.get(key) ?? []), term]);
+      }
+    }
+  }
+
+  /** `folded` must come from foldForMatching: words separated by single spaces, padded. */
+  find(folded: string): Set<string> {
+    const found = new Set<string>();
+    for (const word of folded.split(" ")) {
+      const term = this.wholeWords.get(word);
+      if (term) found.add(term);
+    }
+    for (let position = 1; position < folded.length; position++) {
+      for (let keyLength = 1; keyLength <= MIN_STEM_LENGTH; keyLength++) {
+        const candidates = this.byKey.get(folded.slice(position, position + keyLength));
+        if (!candidates) continue;
+        const atWordStart = folded[position - 1] === " ";
+        for (const term of candidates) {
+          if (found.has(term) || !folded.startsWith(term, position)) continue;
+          if (atWordStart || term.length >= MIN_INFIX_LENGTH || SCRIPTS_WITHOUT_SPACES.test(term)) found.add(term);
+        }
+      }
+    }
+    return found;
+  }
+}

@@ -1,0 +1,24 @@
+import { mkdtemp, mkdir, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import type { DecodedBlob } from "../pipeline/ingest.js";
+import { decodeBlob } from "../pipeline/ingest.js";
+
+export const utf8 = (text: string) => new Uint8Array(Buffer.from(text, "utf8"));
+
+/** Decodes inline bytes as if read from RAW; fails the test when the fixture is rejected. */
+export function decoded(sourceFile: string, content: string | Uint8Array): DecodedBlob {
+  const result = decodeBlob(sourceFile, typeof content === "string" ? utf8(content) : content);
+  if (result.kind !== "blob") throw new Error(`fixture ${sourceFile} was rejected: ${result.reject.reason}`);
+  return result.decoded;
+}
+
+/** A fresh temporary folder holding the given files (paths may contain `/`). */
+export async function tempTree(files: Record<string, string | Uint8Array>): Promise<string> {
+  const root = await mkdtemp(path.join(os.tmpdir(), "satc-test-"));
+  for (const [relativePath, content] of Object.entries(files)) {
+    await mkdir(path.dirname(path.join(root, relativePath)), { recursive: true });
+    await writeFile(path.join(root, relativePath), content);
+  }
+  return root;
+}
