@@ -18,4 +18,4 @@ test: node_modules/.package-lock.json typecheck
 	npx vitest run
 
 evaluate: node_modules/.package-lock.json
-	npx tsx pipeline/evaluate.ts --raw "$(RAW)"
+	npx tsx tools/evaluate.ts --raw "$(RAW)"

@@ -22,6 +22,7 @@ import {
 import { dedupExact } from "./dedup.js";
 import { countLinksByEpisode, linkEpisodes, loadCatalog } from "./episode.js";
 import { listRawFiles, readRawFile, type DecodedBlob } from "./ingest.js";
+import { clusterNearDuplicates } from "./neardup.js";
 import { loadLanguageIdentifier, tagLanguages } from "./language.js";
 import { prepareStaging, swapIntoPlace } from "./publish.js";
 import { splitBlob } from "./split.js";
@@ -76,7 +77,8 @@ export async function buildDataset({ rawDir, outDir, log }: BuildOptions): Promi
   const catalog = await loadCatalog();
   const linked = validateRecords(linkedParagraphSchema, linkEpisodes(tagged, catalog.index), "episode → write");
 
-  const paragraphRows: ParagraphRow[] = linked.map((paragraph) => ({ ...paragraph, nearDupCluster: null }));
+  const clusters = clusterNearDuplicates(linked);
+  const paragraphRows: ParagraphRow[] = linked.map((paragraph, index) => ({ ...paragraph, nearDupCluster: clusters[index]! }));
   validateRecords(paragraphRowSchema, paragraphRows, "paragraphs → write");
   const episodeRows = validateRecords(episodeRowSchema, countLinksByEpisode(catalog.catalog, linked), "episodes → write");
 

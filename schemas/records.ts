@@ -88,9 +88,9 @@ export const episodeFields = z.object({
 });
 
 export const nearDupFields = z.object({
-  nearDupCluster: paragraphId
-    .nullable()
-    .meta(doc("Near-duplicate cluster: the paragraph_id of the cluster's canonical paragraph.", "3f9a0c1d2b4e5f60")),
+  nearDupCluster: paragraphId.meta(
+    doc("Near-duplicate cluster: the paragraph_id of the cluster's first paragraph (its own id when it has no near twin).", "3f9a0c1d2b4e5f60"),
+  ),
 });
 
 export const languageTaggedParagraphSchema = distinctParagraphSchema.extend(languageFields.shape);

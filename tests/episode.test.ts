@@ -1,0 +1,90 @@
+import { describe, expect, it } from "vitest";
+import { decideEpisode, indexCatalog, scoreEpisodes, TermMatcher } from "../pipeline/episode.js";
+import { foldForMatching } from "../pipeline/text.js";
+import type { Catalog, Episode } from "../schemas/catalog.js";
+
+describe("TermMatcher", () => {
+  const find = (terms: string[], text: string) => [...new TermMatcher(terms).find(foldForMatching(text))].sort();
+
+  it("matches short terms as whole words only", () => {
+    expect(find(["big", "sam"], "Mr. Big trifft Sam")).toEqual(["big", "sam"]);
+    expect(find(["big", "sam"], "bigger samples")).toEqual([]);
+  });
+
+  it("matches longer terms as word-start stems, and long ones inside compounds too", () => {
+    expect(find(["vibrat"], "hieromasauvat und Vibratoren")).toEqual(["vibrat"]);
+    expect(find(["feuerwehr", "kalender"], "der Feuerwehrkalender")).toEqual(["feuerwehr", "kalender"]);
+    expect(find(["wehr"], "der Feuerwehrkalender")).toEqual([]);
+  });
+
+  it("matches terms across scripts after folding, and CJK terms anywhere", () => {
+    expect(find([foldForMatching("Aleksandr").trim()], "Александр")).toEqual(["aleksandr"]);
+    expect(find(["ビッグ"], "キャリーとビッグが")).toEqual(["ビッグ"]);
+  });
+});
+
+function episode(season: number, number: number, anchors: string[][], characters: string[] = []): Episode {
+  const code = `S${String(season).padStart(2, "0")}E${String(number).padStart(2, "0")}`;
+  return {
+    season,
+    episode: number,
+    code,
+    title: `Title ${code}`,
+    airDate: "2000-01-01",
+    synopsis: "A synopsis long enough for the schema.",
+    characters,
+    anchors: anchors.map((terms, index) => ({ label: `anchor ${index}`, terms })),
+  };
+}
+
+const catalog: Catalog = {
+  version: "test",
+  series: "test",
+  characters: [
+    { id: "carrie", name: "Carrie", variants: ["Carrie", "Κάρι"], lead: true },
+    { id: "aleksandr", name: "Aleksandr Petrovsky", variants: ["Aleksandr", "Alexandr", "Αλεξάντερ", "Petrovsky"], lead: false },
+    { id: "aidan", name: "Aidan", variants: ["Aidan", "Aiden"], lead: false },
+  ],
+  arcs: [{ characterId: "aidan", description: "Carrie dates Aidan", from: "S03E01", to: "S03E02" }],
+  episodes: [
+    episode(3, 1, [["feuerwehr", "firem", "pompier"], ["staten island"], ["calendar", "kalender"]]),
+    episode(3, 2, [["comptroller", "rechnungspr"], ["golden shower"], ["wahlkampf", "campaign"]]),
+    episode(6, 17, [["exhibit", "ausstellung", "esposizion"], ["brooklyn"], ["tabloid", "klatschblatt"]], ["aleksandr"]),
+    episode(6, 18, [["vogue"], ["window", "fenster", "ikkun", "finestra"], ["vibrat", "hieromasau"]], ["aleksandr"]),
+  ],
+};
+const index = indexCatalog(catalog);
+
+describe("linking", () => {
+  it("links a paragraph to the episode whose distinctive anchors it names, in any language", () => {
+    const fields = decideEpisode(scoreEpisodes("Miranda myöntää arvelunsa Aleksandrista, ja Samantha sekoittaneen hieromasauvat ikkunasta.", index), index);
+    expect(fields).toMatchObject({ season: 6, episode: 18, episodeCode: "S06E18", episodeTitle: "Title S06E18" });
+    expect(fields.episodeScore).toBeGreaterThan(0.5);
+    expect(fields.episodeRunnerUp).toBe("S06E17");
+    expect(fields.episodeRunnerUpScore!).toBeLessThan(fields.episodeScore!);
+  });
+
+  it("abstains when only lead characters are named, with every episode column null", () => {
+    const fields = decideEpisode(scoreEpisodes("Η Κάρι και οι φίλες της.", index), index);
+    expect(fields).toEqual({
+      season: null,
+      episode: null,
+      episodeCode: null,
+      episodeTitle: null,
+      episodeScore: null,
+      episodeRunnerUp: null,
+      episodeRunnerUpScore: null,
+    });
+  });
+
+  it("abstains on weak evidence but still shows the best guess as runner-up for review", () => {
+    const fields = decideEpisode(scoreEpisodes("Aiden kommt vorbei.", index), index);
+    expect(fields.episodeCode).toBeNull();
+    expect(fields.episodeRunnerUp).toMatch(/^S03E0[12]$/);
+  });
+
+  it("weighs a name shared by several episodes less than a distinctive anchor", () => {
+    const scored = scoreEpisodes("Aleksandr und die Feuerwehrmänner von Staten Island", index);
+    expect(scored[0]!.code).toBe("S03E01");
+  });
+});

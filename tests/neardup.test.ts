@@ -1,0 +1,69 @@
+import { readFileSync } from "node:fs";
+import { parse } from "csv-parse/sync";
+import { describe, expect, it } from "vitest";
+import { clusterNearDuplicates, compareNearDup, nearDupKey } from "../pipeline/neardup.js";
+import { normalizeText, paragraphIdOf } from "../pipeline/text.js";
+
+interface LabelledPair {
+  kind: string;
+  expected: "true" | "false";
+  note: string;
+  text_a: string;
+  text_b: string;
+}
+
+const pairs = parse(readFileSync(new URL("fixtures/near-dup-pairs.csv", import.meta.url), "utf8"), { columns: true }) as LabelledPair[];
+const keyOf = (text: string) => nearDupKey(normalizeText(text));
+const paragraph = (text: string) => ({ paragraphId: paragraphIdOf(normalizeText(text)), normalizedText: normalizeText(text) });
+
+describe("near-duplicate verification on the labelled pairs", () => {
+  it("reaches precision 1 and recall 1 on tests/fixtures/near-dup-pairs.csv", () => {
+    let truePositives = 0;
+    let falsePositives = 0;
+    let falseNegatives = 0;
+    const wrong: string[] = [];
+    for (const pair of pairs) {
+      const predicted = compareNearDup(keyOf(pair.text_a), keyOf(pair.text_b)).nearDuplicate;
+      const expected = pair.expected === "true";
+      if (predicted && expected) truePositives++;
+      if (predicted && !expected) falsePositives++;
+      if (!predicted && expected) falseNegatives++;
+      if (predicted !== expected) wrong.push(`${pair.kind}: ${pair.note}`);
+    }
+    expect(wrong).toEqual([]);
+    expect(truePositives / (truePositives + falsePositives)).toBe(1);
+    expect(truePositives / (truePositives + falseNegatives)).toBe(1);
+    expect(pairs.filter((pair) => pair.expected === "true").length).toBeGreaterThanOrEqual(15);
+    expect(new Set(pairs.map((pair) => pair.kind))).toEqual(new Set(["near-twin", "same-episode", "translation", "short-different"]));
+  });
+});
+
+describe("clusterNearDuplicates", () => {
+  const twins = pairs.filter((pair) => pair.expected === "true");
+  const others = pairs.filter((pair) => pair.expected === "false");
+
+  it("finds each near twin among all fixture texts and names the cluster after its first paragraph", () => {
+    const texts = [...new Set([...twins.map((pair) => pair.text_a), ...others.flatMap((pair) => [pair.text_a, pair.text_b]), ...twins.map((pair) => pair.text_b)])];
+    const paragraphs = texts.map(paragraph);
+    const clusters = clusterNearDuplicates(paragraphs);
+    const clusterOf = (text: string) => clusters[texts.indexOf(text)];
+    for (const pair of twins) expect(clusterOf(pair.text_b), pair.note).toBe(clusterOf(pair.text_a));
+    for (const [index, cluster] of clusters.entries()) {
+      const first = clusters.indexOf(cluster);
+      expect(first).toBeLessThanOrEqual(index);
+      expect(cluster).toBe(paragraphs[first]!.paragraphId);
+    }
+  });
+
+  it("gives every paragraph without a near twin its own cluster, short texts included", () => {
+    const shortTexts = ["Staffel 1", "Staffel 2", "Staffel 3", "Folge 1", "Ja.", "Nein.", "Sex and the City", "Sex and the City 2"];
+    const clusters = clusterNearDuplicates(shortTexts.map(paragraph));
+    expect(new Set(clusters).size).toBe(shortTexts.length);
+    expect(clusters).toEqual(shortTexts.map((text) => paragraph(text).paragraphId));
+  });
+
+  it("is deterministic", () => {
+    const paragraphs = pairs.flatMap((pair) => [pair.text_a, pair.text_b]).map(paragraph);
+    expect(clusterNearDuplicates(paragraphs)).toEqual(clusterNearDuplicates(paragraphs));
+  });
+});

@@ -1,0 +1,103 @@
+import { createHash } from "node:crypto";
+import { readFileSync, readdirSync } from "node:fs";
+import { mkdtemp } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { tableFromIPC } from "apache-arrow";
+import { beforeAll, describe, expect, it } from "vitest";
+import { buildDataset, type BuildSummary } from "../pipeline/run.js";
+import { readArrowRows, readCsvRows, readParquetRows, type Row } from "./readers.js";
+
+const RAW = path.resolve("raw");
+let firstOut: string;
+let secondOut: string;
+let summary: BuildSummary;
+
+const readAllBytes = (directory: string) =>
+  Object.fromEntries(readdirSync(directory).map((name) => [name, readFileSync(path.join(directory, name))]));
+
+beforeAll(async () => {
+  const root = await mkdtemp(path.join(os.tmpdir(), "satc-e2e-"));
+  firstOut = path.join(root, "first");
+  secondOut = path.join(root, "second");
+  summary = await buildDataset({ rawDir: RAW, outDir: firstOut, log: () => {} });
+  await buildDataset({ rawDir: RAW, outDir: secondOut, log: () => {} });
+});
+
+describe("a build of raw/", () => {
+  it("puts every non-blank seed line in exactly one occurrence and rejects nothing", () => {
+    const occurrences = readCsvRows(path.join(firstOut, "occurrences.csv"), new Set(["line_start", "line_end"]));
+    const seen = new Map<string, number>();
+    for (const row of occurrences) {
+      for (let line = row.line_start as number; line <= (row.line_end as number); line++) {
+        const key = `${row.source_file}:${line}`;
+        seen.set(key, (seen.get(key) ?? 0) + 1);
+      }
+    }
+    let nonBlankLines = 0;
+    for (const file of readdirSync(RAW)) {
+      readFileSync(path.join(RAW, file), "utf8")
+        .split(/\r\n|\r|\n/)
+        .forEach((text, index) => {
+          if (text.trim() === "") return;
+          nonBlankLines++;
+          expect(seen.get(`${file}:${index + 1}`), `${file}:${index + 1}`).toBe(1);
+        });
+    }
+    expect(occurrences).toHaveLength(nonBlankLines);
+    expect(summary.rejects).toEqual([]);
+    expect(readFileSync(path.join(firstOut, "rejects.csv"), "utf8")).toBe("source_file,line_start,line_end,reason\n");
+  });
+
+  it("merges the two exact-duplicate pairs of the seeds (one across files, one inside a file)", () => {
+    const occurrences = readCsvRows(path.join(firstOut, "occurrences.csv"), new Set(["line_start"]));
+    const idAt = (file: string, line: number) => occurrences.find((row) => row.source_file === file && row.line_start === line)!.paragraph_id;
+    expect(idAt("000_2c8cc0b03077b88f.txt", 1)).toBe(idAt("002_2ef8a15873b58c09.txt", 18));
+    expect(idAt("004_a58078538e24c6c1.txt", 40)).toBe(idAt("004_a58078538e24c6c1.txt", 41));
+    const paragraphs = readCsvRows(path.join(firstOut, "paragraphs.csv"), new Set(["occurrence_count"]));
+    expect(paragraphs).toHaveLength(occurrences.length - 2);
+    expect(paragraphs.filter((row) => row.occurrence_count === 2)).toHaveLength(2);
+    const canonical = paragraphs.find((row) => row.paragraph_id === idAt("000_2c8cc0b03077b88f.txt", 1))!;
+    expect(canonical).toMatchObject({ source_file: "000_2c8cc0b03077b88f.txt", line_start: 1 });
+  });
+
+  it("gives back each occurrence's text from the raw bytes at byte_start..byte_end", () => {
+    const occurrences = readCsvRows(path.join(firstOut, "occurrences.csv"), new Set(["byte_start", "byte_end"]));
+    const paragraphs = new Map(readCsvRows(path.join(firstOut, "paragraphs.csv"), new Set()).map((row) => [row.paragraph_id, row.text]));
+    for (const row of occurrences) {
+      const bytes = readFileSync(path.join(RAW, row.source_file as string));
+      expect(createHash("sha256").update(bytes).digest("hex")).toBe(row.blob_sha256);
+      const text = bytes.subarray(row.byte_start as number, row.byte_end as number).toString("utf8");
+      expect(text.replace(/\s*(\r\n|\r|\n)\s*/g, " ")).toBe(paragraphs.get(row.paragraph_id));
+    }
+  });
+
+  it.each(["paragraphs", "occurrences", "episodes"])("writes %s with identical rows in Parquet, Arrow and CSV", async (dataset) => {
+    const arrowFile = path.join(firstOut, `${dataset}.arrow`);
+    const numeric = new Set(
+      tableFromIPC(readFileSync(arrowFile)).schema.fields.filter((field) => /Int|Float/.test(String(field.type))).map((field) => field.name),
+    );
+    const fromArrow: Row[] = readArrowRows(arrowFile);
+    expect(fromArrow.length).toBeGreaterThan(0);
+    expect(await readParquetRows(path.join(firstOut, `${dataset}.parquet`))).toEqual(fromArrow);
+    expect(readCsvRows(path.join(firstOut, `${dataset}.csv`), numeric)).toEqual(fromArrow);
+  });
+
+  it("records every input and output with its hash in the manifest", () => {
+    const manifest = JSON.parse(readFileSync(path.join(firstOut, "manifest.json"), "utf8"));
+    expect(manifest.inputs.map((input: { path: string }) => input.path)).toEqual(readdirSync(RAW).sort());
+    for (const output of manifest.outputs) {
+      const bytes = readFileSync(path.join(firstOut, output.path));
+      expect(createHash("sha256").update(bytes).digest("hex"), output.path).toBe(output.sha256);
+    }
+    expect(manifest).toMatchObject({ packageVersion: expect.any(String), schemaVersion: expect.any(String), catalogVersion: expect.any(String) });
+    expect(manifest.languageModelVersion).toContain("lid.176");
+  });
+
+  it("is byte-identical when built again from the same input", () => {
+    const first = readAllBytes(firstOut);
+    const second = readAllBytes(secondOut);
+    expect(Object.keys(second).sort()).toEqual(Object.keys(first).sort());
+    for (const name of Object.keys(first)) expect(second[name]!.equals(first[name]!), name).toBe(true);
+  });
+});
