@@ -2,14 +2,14 @@
 RAW ?= raw
 OUT ?= out
 
-.PHONY: build-dataset test typecheck evaluate
+.PHONY: build-dataset test typecheck evaluate explain
 
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	@touch $@
 
 build-dataset: node_modules/.package-lock.json
-	npx tsx pipeline/run.ts --raw "$(RAW)" --out "$(OUT)"
+	npx tsx pipeline/run.ts --raw "$(RAW)" --out "$(OUT)" $(if $(filter 1,$(STRICT)),--strict)
 
 typecheck: node_modules/.package-lock.json
 	npx tsc --noEmit
@@ -19,3 +19,6 @@ test: node_modules/.package-lock.json typecheck
 
 evaluate: node_modules/.package-lock.json
 	npx tsx tools/evaluate.ts --raw "$(RAW)"
+
+explain: node_modules/.package-lock.json
+	npx tsx tools/explain.ts --ref "$(REF)" --out "$(OUT)" --raw "$(RAW)"

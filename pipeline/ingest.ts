@@ -33,8 +33,10 @@ export async function listRawFiles(rawDir: string): Promise<string[]> {
   return found.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
+export type ReadBytes = (fullPath: string) => Promise<Uint8Array>;
+
 /** Reads one listed file, refusing anything that is not a regular file inside RAW. */
-export async function readRawFile(rawDir: string, sourceFile: string): Promise<IngestResult> {
+export async function readRawFile(rawDir: string, sourceFile: string, readBytes: ReadBytes = readFile): Promise<IngestResult> {
   const fullPath = path.join(rawDir, sourceFile);
   const wholeFile = (reason: string): IngestResult => ({ kind: "reject", reject: { sourceFile, lineStart: 0, lineEnd: 0, reason } });
   try {
@@ -47,7 +49,7 @@ export async function readRawFile(rawDir: string, sourceFile: string): Promise<I
       return wholeFile("symbolic link inside RAW; its target is read on its own, so the link is skipped to avoid counting the file twice");
     }
     if (!stats.isFile()) return wholeFile("not a regular file (device, socket or FIFO); remove it from RAW");
-    return decodeBlob(sourceFile, new Uint8Array(await readFile(fullPath)));
+    return decodeBlob(sourceFile, new Uint8Array(await readBytes(fullPath)));
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? "unknown error";
     return wholeFile(`cannot be read (${code}); check the file's permissions`);

@@ -33,6 +33,8 @@ import { toArrowTable, writeTable, type WrittenFile } from "./write.js";
 export interface BuildOptions {
   rawDir: string;
   outDir: string;
+  /** Fail (after writing OUT) when anything was rejected: for CI that wants clean input. */
+  strict?: boolean;
   /** Where progress and the summary go; tests pass a no-op. */
   log: (line: string) => void;
 }
@@ -50,7 +52,7 @@ const READ_CONCURRENCY = 8;
 const PACKAGE_VERSION = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
 
 /** raw blobs → paragraphs, occurrences, episodes, rejects and a manifest in OUT. */
-export async function buildDataset({ rawDir, outDir, log }: BuildOptions): Promise<BuildSummary> {
+export async function buildDataset({ rawDir, outDir, strict = false, log }: BuildOptions): Promise<BuildSummary> {
   const sourceFiles = await listRawFiles(rawDir);
   const limit = pLimit(READ_CONCURRENCY);
   const ingested = await Promise.all(sourceFiles.map((sourceFile) => limit(() => readRawFile(rawDir, sourceFile))));
@@ -62,7 +64,13 @@ export async function buildDataset({ rawDir, outDir, log }: BuildOptions): Promi
     else rejects.push(result.reject);
   }
 
-  const occurrences: Occurrence[] = decodedBlobs.flatMap((decoded) => splitBlob(decoded).occurrences);
+  const occurrences: Occurrence[] = [];
+  for (const decoded of decodedBlobs) {
+    const split = splitBlob(decoded);
+    occurrences.push(...split.occurrences);
+    rejects.push(...split.rejects);
+  }
+  rejects.sort((a, b) => (a.sourceFile < b.sourceFile ? -1 : a.sourceFile > b.sourceFile ? 1 : a.lineStart - b.lineStart));
   validateRecords(occurrenceSchema, occurrences, "split → dedup");
   validateRecords(rejectSchema, rejects, "ingest → rejects");
   checkNothingLost(decodedBlobs, occurrences, rejects);
@@ -112,7 +120,10 @@ export async function buildDataset({ rawDir, outDir, log }: BuildOptions): Promi
     `built ${outDir}: ${summary.blobs} blobs → ${summary.occurrences} occurrences → ${summary.paragraphs} distinct paragraphs ` +
       `(${summary.linkedParagraphs} linked to an episode); ${rejects.length} rejected`,
   );
-  for (const reject of rejects) log(`  rejected ${reject.sourceFile}: ${reject.reason}`);
+  for (const reject of rejects) log(`  rejected ${reject.sourceFile} lines ${reject.lineStart}-${reject.lineEnd}: ${reject.reason}`);
+  if (strict && rejects.length > 0) {
+    throw new PipelineError(`STRICT: ${rejects.length} input(s) rejected; see ${path.join(outDir, "rejects.csv")}.`);
+  }
   return summary;
 }
 
@@ -126,10 +137,14 @@ function schemaVersion(): string {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { raw: { type: "string", default: "raw" }, out: { type: "string", default: "out" } },
+    options: {
+      raw: { type: "string", default: "raw" },
+      out: { type: "string", default: "out" },
+      strict: { type: "boolean", default: false },
+    },
   });
   try {
-    await buildDataset({ rawDir: values.raw!, outDir: values.out!, log: (line) => process.stderr.write(`${line}\n`) });
+    await buildDataset({ rawDir: values.raw!, outDir: values.out!, strict: values.strict!, log: (line) => process.stderr.write(`${line}\n`) });
   } catch (error) {
     if (error instanceof PipelineError) {
       process.stderr.write(`build failed: ${error.message}\n`);

@@ -1,4 +1,4 @@
-import type { Occurrence } from "../schemas/records.js";
+import type { Occurrence, Reject } from "../schemas/records.js";
 import type { DecodedBlob } from "./ingest.js";
 
 /** One physical line of a blob, without its terminator, with where it sits in the raw bytes. */
@@ -13,11 +13,16 @@ export type BlobLayout = "line-per-paragraph" | "blank-line-blocks";
 
 /** Share of continuing lines that must be "full" for a blob to count as hard-wrapped. */
 const WRAPPED_LINE_SHARE = 0.8;
+/**
+ * A paragraph longer than this is not a description (a dump, a minified file, a 50 MB
+ * line): it is rejected with its lines, rather than slowing every later stage down.
+ */
+export const MAX_PARAGRAPH_BYTES = 1 << 20;
 /** Text is hard-wrapped at 40 columns or more; shorter lines are lists, not wrapped prose. */
 const MIN_WRAP_WIDTH = 40;
 
 /** Splits a decoded blob into paragraph occurrences with exact provenance. */
-export function splitBlob(decoded: DecodedBlob): { layout: BlobLayout; occurrences: Occurrence[] } {
+export function splitBlob(decoded: DecodedBlob): { layout: BlobLayout; occurrences: Occurrence[]; rejects: Reject[] } {
   const lines = linesOf(decoded.text, decoded.textByteOffset);
   const blocks = blocksOf(lines);
   const layout = detectLayout(blocks);
@@ -38,7 +43,18 @@ export function splitBlob(decoded: DecodedBlob): { layout: BlobLayout; occurrenc
       text: group.map((line) => line.text.trim()).join(" "),
     };
   });
-  return { layout, occurrences };
+  const rejects = occurrences
+    .filter((occurrence) => occurrence.byteEnd - occurrence.byteStart > MAX_PARAGRAPH_BYTES)
+    .map((occurrence) => ({
+      sourceFile,
+      lineStart: occurrence.lineStart,
+      lineEnd: occurrence.lineEnd,
+      reason:
+        `paragraph of ${occurrence.byteEnd - occurrence.byteStart} bytes exceeds the ${MAX_PARAGRAPH_BYTES}-byte limit; ` +
+        "a description is never this long: split the text into paragraphs or remove it",
+    }));
+  const kept = occurrences.filter((occurrence) => occurrence.byteEnd - occurrence.byteStart <= MAX_PARAGRAPH_BYTES);
+  return { layout, occurrences: kept, rejects };
 }
 
 /**
