@@ -2,7 +2,7 @@
 RAW ?= raw
 OUT ?= out
 
-.PHONY: build-dataset test typecheck evaluate explain
+.PHONY: build-dataset test typecheck evaluate explain docs
 
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -22,3 +22,6 @@ evaluate: node_modules/.package-lock.json
 
 explain: node_modules/.package-lock.json
 	npx tsx tools/explain.ts --ref "$(REF)" --out "$(OUT)" --raw "$(RAW)"
+
+docs: node_modules/.package-lock.json
+	npx tsx tools/data-dictionary.ts

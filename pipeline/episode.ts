@@ -14,6 +14,11 @@ import { PipelineError } from "./validate.js";
  * name that appears in one episode says much and one that appears in forty says little).
  * The episodes' evidence then competes in a softmax with a "none" candidate of fixed
  * evidence: the paragraph is linked only when one episode takes most of the probability.
+ *
+ * Context: episode guides run in order (sometimes backwards) and one episode may span
+ * several paragraphs, so a paragraph's confidently linked neighbours in the same blob lend
+ * evidence to their own episode and to the episodes next to it. Context only re-weighs
+ * episodes the paragraph itself has evidence for: it never links a paragraph on its own.
  */
 
 /** Weight of a character who is only there because an arc runs through the episode. */
@@ -24,6 +29,10 @@ const NONE_EVIDENCE = 3;
 const TEMPERATURE = 1;
 /** The best episode is linked when its probability is at least this. */
 const LINK_THRESHOLD = 0.5;
+/** Evidence a confidently linked neighbour lends (times its probability)… */
+const CONTEXT_WEIGHT = 1.5;
+/** …for neighbours this many paragraphs away or closer. */
+const CONTEXT_REACH = 2;
 /** Terms shorter than this must match a whole word; longer ones are stems. */
 const MIN_STEM_LENGTH = 4;
 /** Terms at least this long also match inside a word (the second half of a German compound). */
@@ -222,8 +231,43 @@ export const NO_EPISODE: EpisodeFields = {
   episodeRunnerUpScore: null,
 };
 
-export function linkEpisodes(paragraphs: LanguageTaggedParagraph[], index: CatalogIndex): LinkedParagraph[] {
-  return paragraphs.map((paragraph) => ({ ...paragraph, ...decideEpisode(scoreEpisodes(paragraph.text, index), index) }));
+/** Where paragraphs stand in their blobs: per blob, paragraph ids in line order. */
+export type BlobSequences = ReadonlyMap<string, readonly string[]>;
+
+export function blobSequences(occurrences: ReadonlyArray<{ sourceFile: string; paragraphId: string }>): BlobSequences {
+  const sequences = new Map<string, string[]>();
+  for (const { sourceFile, paragraphId } of occurrences) sequences.set(sourceFile, [...(sequences.get(sourceFile) ?? []), paragraphId]);
+  return sequences;
+}
+
+export function linkEpisodes(paragraphs: LanguageTaggedParagraph[], sequences: BlobSequences, index: CatalogIndex): LinkedParagraph[] {
+  const ownEvidence = new Map(paragraphs.map((paragraph) => [paragraph.paragraphId, scoreEpisodes(paragraph.text, index)]));
+  const firstPass = new Map([...ownEvidence].map(([paragraphId, scored]) => [paragraphId, decideEpisode(scored, index)]));
+  const position = new Map(index.episodes.map((episode, order) => [episode.code, order]));
+
+  const contextBonus = new Map<string, Map<number, number>>();
+  for (const sequence of sequences.values()) {
+    sequence.forEach((paragraphId, at) => {
+      const bonus = contextBonus.get(paragraphId) ?? new Map<number, number>();
+      contextBonus.set(paragraphId, bonus);
+      for (let offset = -CONTEXT_REACH; offset <= CONTEXT_REACH; offset++) {
+        const neighbour = firstPass.get(sequence[at + offset] ?? "");
+        if (offset === 0 || !neighbour?.episodeCode || sequence[at + offset] === paragraphId) continue;
+        const order = position.get(neighbour.episodeCode)!;
+        const lent = (CONTEXT_WEIGHT * neighbour.episodeScore!) / Math.abs(offset);
+        for (const near of [order - 1, order, order + 1]) bonus.set(near, Math.max(bonus.get(near) ?? 0, lent));
+      }
+    });
+  }
+
+  return paragraphs.map((paragraph) => {
+    const bonus = contextBonus.get(paragraph.paragraphId) ?? new Map<number, number>();
+    const withContext = ownEvidence
+      .get(paragraph.paragraphId)!
+      .map((candidate) => ({ ...candidate, evidence: candidate.evidence + (bonus.get(position.get(candidate.code)!) ?? 0) }))
+      .sort((a, b) => b.evidence - a.evidence || (a.code < b.code ? -1 : 1));
+    return { ...paragraph, ...decideEpisode(withContext, index) };
+  });
 }
 
 /** The catalog as a dataset, with how many paragraphs were linked to each episode per language. */

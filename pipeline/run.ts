@@ -20,7 +20,7 @@ import {
   type Reject,
 } from "../schemas/records.js";
 import { dedupExact } from "./dedup.js";
-import { countLinksByEpisode, linkEpisodes, loadCatalog } from "./episode.js";
+import { blobSequences, countLinksByEpisode, linkEpisodes, loadCatalog } from "./episode.js";
 import { listRawFiles, readRawFile, type DecodedBlob } from "./ingest.js";
 import { clusterNearDuplicates } from "./neardup.js";
 import { loadLanguageIdentifier, tagLanguages } from "./language.js";
@@ -83,7 +83,7 @@ export async function buildDataset({ rawDir, outDir, strict = false, log }: Buil
   const tagged = validateRecords(languageTaggedParagraphSchema, await tagLanguages(paragraphs, identifier), "language → episode");
 
   const catalog = await loadCatalog();
-  const linked = validateRecords(linkedParagraphSchema, linkEpisodes(tagged, catalog.index), "episode → write");
+  const linked = validateRecords(linkedParagraphSchema, linkEpisodes(tagged, blobSequences(occurrenceRows), catalog.index), "episode → write");
 
   const clusters = clusterNearDuplicates(linked);
   const paragraphRows: ParagraphRow[] = linked.map((paragraph, index) => ({ ...paragraph, nearDupCluster: clusters[index]! }));
