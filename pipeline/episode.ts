@@ -26,11 +26,11 @@ const ARC_WEIGHT = 0.5;
 /** Evidence of the "none" candidate: what an episode must clearly beat to be linked. */
 const NONE_EVIDENCE = 3;
 /** Softmax temperature: how sharply more evidence turns into more confidence. */
-const TEMPERATURE = 1;
+const TEMPERATURE = 0.5;
 /** The best episode is linked when its probability is at least this. */
 const LINK_THRESHOLD = 0.5;
 /** Evidence a confidently linked neighbour lends (times its probability)… */
-const CONTEXT_WEIGHT = 1.5;
+const CONTEXT_WEIGHT = 2.5;
 /** …for neighbours this many paragraphs away or closer. */
 const CONTEXT_REACH = 2;
 /** Terms shorter than this must match a whole word; longer ones are stems. */
@@ -152,6 +152,9 @@ export function indexCatalog(catalog: Catalog): CatalogIndex {
     });
   });
 
+  // The leads' names carry no evidence, but they are in the matcher so that a shorter
+  // term cannot match inside one ("mira" inside "Miranda").
+  const leadNames = catalog.characters.filter((character) => character.lead).flatMap((character) => character.variants.map(foldTerm));
   return {
     episodes: episodes.map((episode, index) => ({
       season: episode.season,
@@ -161,7 +164,7 @@ export function indexCatalog(catalog: Catalog): CatalogIndex {
       featureLabels: featuresPerEpisode[index]!.map((feature) => feature.label),
     })),
     postings,
-    matcher: new TermMatcher([...postings.keys()]),
+    matcher: new TermMatcher([...new Set([...postings.keys(), ...leadNames])]),
   };
 }
 
@@ -176,7 +179,7 @@ export interface EpisodeEvidence {
 export function scoreEpisodes(text: string, index: CatalogIndex): EpisodeEvidence[] {
   const bestPerFeature = new Map<number, Map<number, number>>();
   for (const term of index.matcher.find(foldForMatching(text))) {
-    for (const { episodeIndex, featureIndex, weight } of index.postings.get(term)!) {
+    for (const { episodeIndex, featureIndex, weight } of index.postings.get(term) ?? []) {
       const features = bestPerFeature.get(episodeIndex) ?? new Map<number, number>();
       bestPerFeature.set(episodeIndex, features);
       features.set(featureIndex, Math.max(features.get(featureIndex) ?? 0, weight));
@@ -306,15 +309,17 @@ function foldTerm(term: string): string {
 /**
  * Finds which catalog terms occur in folded text, by the rules in the module comment:
  * short terms as whole words, longer ones as word-start stems, long ones and terms in
- * scripts written without spaces anywhere. One pass over the text with a 4-character key.
+ * scripts written without spaces anywhere. Where several terms match at one place, only
+ * the longest counts, so "alexa" does not fire inside "Alexandr" when "alexandr" is a term.
+ * One pass over the text with keys of up to four characters.
  */
 export class TermMatcher {
-  private readonly wholeWords = new Map<string, string>();
+  private readonly wholeWords = new Set<string>();
   private readonly byKey = new Map<string, string[]>();
 
   constructor(terms: string[]) {
     for (const term of terms) {
-      if (term.length < MIN_STEM_LENGTH && !SCRIPTS_WITHOUT_SPACES.test(term)) this.wholeWords.set(term, term);
+      if (term.length < MIN_STEM_LENGTH && !SCRIPTS_WITHOUT_SPACES.test(term)) this.wholeWords.add(term);
       else {
         const key = term.slice(0, Math.min(term.length, MIN_STEM_LENGTH));
         this.byKey.set(key, [...(this.byKey.get(key) ?? []), term]);
@@ -325,20 +330,20 @@ export class TermMatcher {
   /** `folded` must come from foldForMatching: words separated by single spaces, padded. */
   find(folded: string): Set<string> {
     const found = new Set<string>();
-    for (const word of folded.split(" ")) {
-      const term = this.wholeWords.get(word);
-      if (term) found.add(term);
-    }
     for (let position = 1; position < folded.length; position++) {
+      const atWordStart = folded[position - 1] === " ";
+      let longest = "";
+      if (atWordStart) {
+        const word = folded.slice(position, folded.indexOf(" ", position));
+        if (this.wholeWords.has(word)) longest = word;
+      }
       for (let keyLength = 1; keyLength <= MIN_STEM_LENGTH; keyLength++) {
-        const candidates = this.byKey.get(folded.slice(position, position + keyLength));
-        if (!candidates) continue;
-        const atWordStart = folded[position - 1] === " ";
-        for (const term of candidates) {
-          if (found.has(term) || !folded.startsWith(term, position)) continue;
-          if (atWordStart || term.length >= MIN_INFIX_LENGTH || SCRIPTS_WITHOUT_SPACES.test(term)) found.add(term);
+        for (const term of this.byKey.get(folded.slice(position, position + keyLength)) ?? []) {
+          if (term.length <= longest.length || !folded.startsWith(term, position)) continue;
+          if (atWordStart || term.length >= MIN_INFIX_LENGTH || SCRIPTS_WITHOUT_SPACES.test(term)) longest = term;
         }
       }
+      if (longest) found.add(longest);
     }
     return found;
   }
