@@ -293,7 +293,7 @@ export function countLinksByEpisode(catalog: Catalog, linked: LinkedParagraph[])
         title: episode.title,
         airDate: episode.airDate,
         paragraphCount: byLanguage.reduce((sum, [, count]) => sum + count, 0),
-        paragraphsByLanguage: byLanguage.map(([language, count]) => `${language}:${count}`).join(" "),
+        paragraphsByLanguage: byLanguage.length === 0 ? null : byLanguage.map(([language, count]) => `${language}:${count}`).join(" "),
       };
     });
 }

@@ -126,7 +126,8 @@ export const episodeRowSchema = z.object({
   paragraphCount: z.int32().min(0).meta(doc("Distinct paragraphs linked to the episode.", 11)),
   paragraphsByLanguage: z
     .string()
-    .meta(doc("Linked paragraphs per language, `code:count` pairs sorted by code, space-separated; empty when none.", "de:2 el:1 en:1")),
+    .nullable()
+    .meta(doc("Linked paragraphs per language, `code:count` pairs sorted by code, space-separated; null when none.", "de:2 el:1 en:1")),
 });
 
 export type Blob = z.infer<typeof blobSchema>;

@@ -54,7 +54,7 @@ describe("a build of raw/", () => {
     const idAt = (file: string, line: number) => occurrences.find((row) => row.source_file === file && row.line_start === line)!.paragraph_id;
     expect(idAt("000_2c8cc0b03077b88f.txt", 1)).toBe(idAt("002_2ef8a15873b58c09.txt", 18));
     expect(idAt("004_a58078538e24c6c1.txt", 40)).toBe(idAt("004_a58078538e24c6c1.txt", 41));
-    const paragraphs = readCsvRows(path.join(firstOut, "paragraphs.csv"), new Set(["occurrence_count"]));
+    const paragraphs = readCsvRows(path.join(firstOut, "paragraphs.csv"), new Set(["occurrence_count", "line_start"]));
     expect(paragraphs).toHaveLength(occurrences.length - 2);
     expect(paragraphs.filter((row) => row.occurrence_count === 2)).toHaveLength(2);
     const canonical = paragraphs.find((row) => row.paragraph_id === idAt("000_2c8cc0b03077b88f.txt", 1))!;
