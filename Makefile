@@ -2,7 +2,7 @@
 RAW ?= raw
 OUT ?= out
 
-.PHONY: build-dataset test typecheck evaluate explain docs
+.PHONY: build-dataset test typecheck evaluate explain docs diff
 
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -25,3 +25,7 @@ explain: node_modules/.package-lock.json
 
 docs: node_modules/.package-lock.json
 	npx tsx tools/data-dictionary.ts
+
+DIFF_JSON ?= diff.json
+diff: node_modules/.package-lock.json
+	@npx tsx tools/diff.ts --old "$(OLD)" --new "$(NEW)" --json "$(DIFF_JSON)"
