@@ -2,7 +2,7 @@
 RAW ?= raw
 OUT ?= out
 
-.PHONY: build-dataset test typecheck evaluate explain docs diff
+.PHONY: build-dataset test typecheck evaluate explain docs diff notebook
 
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -29,3 +29,8 @@ docs: node_modules/.package-lock.json
 DIFF_JSON ?= diff.json
 diff: node_modules/.package-lock.json
 	@npx tsx tools/diff.ts --old "$(OLD)" --new "$(NEW)" --json "$(DIFF_JSON)"
+
+# Executes notebooks/explore.ipynb against OUT with Debian's Jupyter (python3-ipykernel,
+# python3-pandas, python3-matplotlib); fails when a cell fails.
+notebook:
+	OUT="$(abspath $(OUT))" RAW="$(abspath $(RAW))" PATH="/usr/bin:$$PATH" jupyter nbconvert --to notebook --execute notebooks/explore.ipynb --output-dir "$$(mktemp -d)"

@@ -205,7 +205,8 @@ export function decideEpisode(scored: EpisodeEvidence[], index: CatalogIndex): E
     episodeRunnerUp: runnerUp?.code ?? null,
     episodeRunnerUpScore: runnerUp ? probability(runnerUp) : null,
   };
-  if (!best || probability(best) < LINK_THRESHOLD) {
+  // An exact tie is no evidence for either episode.
+  if (!best || probability(best) < LINK_THRESHOLD || (runnerUp && runnerUp.evidence === best.evidence)) {
     // Abstaining: the best guess is still shown as the runner-up, for review.
     return {
       ...NO_EPISODE,

@@ -5,7 +5,7 @@ import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import pLimit from "p-limit";
 import { columnSpecs } from "../schemas/columns.js";
-import type { Manifest } from "../schemas/manifest.js";
+import { manifestSchema, type Manifest } from "../schemas/manifest.js";
 import {
   episodeRowSchema,
   languageTaggedParagraphSchema,
@@ -25,10 +25,11 @@ import { listRawFiles, readRawFile, type DecodedBlob } from "./ingest.js";
 import { clusterNearDuplicates } from "./neardup.js";
 import { loadLanguageIdentifier, tagLanguages } from "./language.js";
 import { prepareStaging, swapIntoPlace } from "./publish.js";
+import { renderReport } from "./report.js";
 import { splitBlob } from "./split.js";
 import { sha256Hex } from "./text.js";
 import { checkNothingLost, PipelineError, validateRecords } from "./validate.js";
-import { toArrowTable, writeTable, type WrittenFile } from "./write.js";
+import { toArrowTable, writeTable } from "./write.js";
 
 export interface BuildOptions {
   rawDir: string;
@@ -45,7 +46,7 @@ export interface BuildSummary {
   paragraphs: number;
   linkedParagraphs: number;
   rejects: Reject[];
-  outputs: WrittenFile[];
+  outputs: Manifest["outputs"];
 }
 
 const READ_CONCURRENCY = 8;
@@ -91,20 +92,30 @@ export async function buildDataset({ rawDir, outDir, strict = false, log }: Buil
   const episodeRows = validateRecords(episodeRowSchema, countLinksByEpisode(catalog.catalog, linked), "episodes → write");
 
   const staging = await prepareStaging(outDir);
-  const outputs = [
+  const outputs: Manifest["outputs"] = [
     ...(await writeTable(toArrowTable(paragraphRowSchema, paragraphRows), staging, "paragraphs", ["parquet", "arrow", "csv"])),
     ...(await writeTable(toArrowTable(occurrenceRowSchema, occurrenceRows), staging, "occurrences", ["parquet", "arrow", "csv"])),
     ...(await writeTable(toArrowTable(episodeRowSchema, episodeRows), staging, "episodes", ["parquet", "arrow", "csv"])),
     ...(await writeTable(toArrowTable(rejectSchema, rejects), staging, "rejects", ["csv"])),
   ];
-  const manifest: Manifest = {
+  const provenance: Omit<Manifest, "outputs"> = {
     packageVersion: PACKAGE_VERSION,
     schemaVersion: schemaVersion(),
     languageModelVersion: identifier.version,
     catalogVersion: catalog.version,
     inputs: decodedBlobs.map(({ blob }) => ({ path: blob.sourceFile, bytes: blob.sizeBytes, sha256: blob.blobSha256 })),
-    outputs,
   };
+  const report = renderReport({
+    blobs: decodedBlobs.length,
+    occurrences: occurrences.length,
+    paragraphs: paragraphRows,
+    episodes: episodeRows,
+    rejects,
+    manifest: provenance,
+  });
+  await writeFile(path.join(staging, "report.html"), report);
+  outputs.push({ path: "report.html", rows: null, sha256: sha256Hex(report) });
+  const manifest = validateRecords(manifestSchema, [{ ...provenance, outputs }], "manifest → write")[0]!;
   await writeFile(path.join(staging, "manifest.json"), `${JSON.stringify(manifest, null, 2)}\n`);
   await swapIntoPlace(outDir);
 

@@ -12,7 +12,8 @@ export const manifestSchema = z.object({
   languageModelVersion: z.string(),
   catalogVersion: z.string(),
   inputs: z.array(fileEntry.extend({ bytes: z.number().int().min(0) })),
-  outputs: z.array(fileEntry.extend({ rows: z.number().int().min(0) })),
+  /** `rows` is null for outputs that are not tables (report.html). */
+  outputs: z.array(fileEntry.extend({ rows: z.number().int().min(0).nullable() })),
 });
 
 export type Manifest = z.infer<typeof manifestSchema>;

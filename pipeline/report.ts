@@ -1,0 +1,177 @@
+import type { Manifest } from "../schemas/manifest.js";
+import type { EpisodeRow, ParagraphRow, Reject } from "../schemas/records.js";
+
+/**
+ * OUT/report.html: a self-contained quality report (no scripts, fonts or network; charts
+ * are inline SVG). Everything in it derives from the build's own tables, in a fixed order,
+ * so identical builds give byte-identical reports.
+ */
+
+export interface ReportInput {
+  blobs: number;
+  occurrences: number;
+  paragraphs: ParagraphRow[];
+  episodes: EpisodeRow[];
+  rejects: Reject[];
+  manifest: Omit<Manifest, "outputs">;
+}
+
+/** How many of the weakest episode links the report lists for review. */
+const LINKS_TO_REVIEW = 15;
+
+const escapeHtml = (text: string) =>
+  text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;");
+
+const countBy = <T>(items: readonly T[], key: (item: T) => string) => {
+  const counts = new Map<string, number>();
+  for (const item of items) counts.set(key(item), (counts.get(key(item)) ?? 0) + 1);
+  return counts;
+};
+
+/** Horizontal bars, one per labelled value, longest first. */
+function barChart(values: Array<[string, number]>, title: string): string {
+  const rowHeight = 22;
+  const labelWidth = 190;
+  const barWidth = 420;
+  const max = Math.max(1, ...values.map(([, value]) => value));
+  const rows = values.map(([label, value], index) => {
+    const y = index * rowHeight;
+    const width = Math.max(1, Math.round((value / max) * barWidth));
+    return (
+      `<text x="${labelWidth - 8}" y="${y + 15}" text-anchor="end">${escapeHtml(label)}</text>` +
+      `<rect x="${labelWidth}" y="${y + 3}" width="${width}" height="${rowHeight - 6}" fill="#4c78a8"/>` +
+      `<text x="${labelWidth + width + 6}" y="${y + 15}">${value}</text>`
+    );
+  });
+  const height = Math.max(rowHeight, values.length * rowHeight);
+  return `<svg role="img" aria-label="${escapeHtml(title)}" width="${labelWidth + barWidth + 60}" height="${height}" viewBox="0 0 ${labelWidth + barWidth + 60} ${height}">${rows.join("")}</svg>`;
+}
+
+/** Ten equal bins over [0, 1]. */
+function histogram(scores: number[], title: string): string {
+  const bins = Array.from({ length: 10 }, () => 0);
+  for (const score of scores) bins[Math.min(9, Math.floor(score * 10))]!++;
+  const max = Math.max(1, ...bins);
+  const [width, height, binWidth] = [420, 140, 40];
+  const bars = bins.map((count, index) => {
+    const barHeight = Math.round((count / max) * (height - 30));
+    const x = 10 + index * binWidth;
+    return (
+      `<rect x="${x}" y="${height - 20 - barHeight}" width="${binWidth - 4}" height="${barHeight}" fill="#f58518"/>` +
+      `<text x="${x + (binWidth - 4) / 2}" y="${height - 24 - barHeight}" text-anchor="middle">${count || ""}</text>` +
+      `<text x="${x}" y="${height - 6}">${(index / 10).toFixed(1)}</text>`
+    );
+  });
+  return `<svg role="img" aria-label="${escapeHtml(title)}" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">${bars.join("")}</svg>`;
+}
+
+/** Episodes × languages: one cell per pair, darker with more paragraphs, empty where there are none. */
+function coverageMatrix(episodes: EpisodeRow[], paragraphs: ParagraphRow[]): string {
+  const languages = [...countBy(paragraphs.filter((p) => p.episodeCode !== null), (p) => p.language)].sort(([a], [b]) => (a < b ? -1 : 1)).map(([l]) => l);
+  const counts = countBy(
+    paragraphs.filter((p) => p.episodeCode !== null),
+    (p) => `${p.episodeCode} ${p.language}`,
+  );
+  const cell = 9;
+  const left = 40;
+  const top = 30;
+  const seasonGap = 6;
+  const xOf = (index: number) => left + index * cell + (episodes[index]!.season - 1) * seasonGap;
+  const width = xOf(episodes.length - 1) + cell + 10;
+  const height = top + Math.max(1, languages.length) * cell + 10;
+  const parts: string[] = [];
+  for (let season = 1; season <= 6; season++) {
+    const first = episodes.findIndex((episode) => episode.season === season);
+    if (first >= 0) parts.push(`<text x="${xOf(first)}" y="${top - 8}">S${season}</text>`);
+  }
+  languages.forEach((language, row) => {
+    parts.push(`<text x="${left - 6}" y="${top + row * cell + cell - 1}" text-anchor="end" font-size="9">${escapeHtml(language)}</text>`);
+    episodes.forEach((episode, column) => {
+      const count = counts.get(`${episode.episodeCode} ${language}`) ?? 0;
+      const fill = count === 0 ? "#f2f2f2" : count === 1 ? "#9ecae1" : count === 2 ? "#4292c6" : "#08519c";
+      parts.push(
+        `<rect x="${xOf(column)}" y="${top + row * cell}" width="${cell - 1}" height="${cell - 1}" fill="${fill}"><title>${episode.episodeCode} ${escapeHtml(language)}: ${count}</title></rect>`,
+      );
+    });
+  });
+  return `<svg role="img" aria-label="Coverage of episodes by language" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">${parts.join("")}</svg>`;
+}
+
+function table(headers: string[], rows: string[][]): string {
+  const head = headers.map((header) => `<th>${escapeHtml(header)}</th>`).join("");
+  const body = rows.map((row) => `<tr>${row.map((cell) => `<td>${escapeHtml(cell)}</td>`).join("")}</tr>`).join("\n");
+  return `<table><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table>`;
+}
+
+export function renderReport({ blobs, occurrences, paragraphs, episodes, rejects, manifest }: ReportInput): string {
+  const linked = paragraphs.filter((paragraph) => paragraph.episodeCode !== null);
+  const clusters = new Set(paragraphs.map((paragraph) => paragraph.nearDupCluster)).size;
+  const episodesCovered = episodes.filter((episode) => episode.paragraphCount > 0).length;
+  const languages = [...countBy(paragraphs, (p) => p.language)].sort(([a, x], [b, y]) => y - x || (a < b ? -1 : 1));
+  const weakest = [...linked]
+    .sort((a, b) => a.episodeScore! - b.episodeScore! || (a.paragraphId < b.paragraphId ? -1 : 1))
+    .slice(0, LINKS_TO_REVIEW);
+  const abstained = paragraphs.length - linked.length;
+
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Dataset quality report</title>
+<style>
+body { font: 14px/1.45 system-ui, sans-serif; margin: 2rem auto; max-width: 1100px; padding: 0 1rem; color: #222; }
+h1 { font-size: 1.6rem; } h2 { font-size: 1.2rem; margin-top: 2.2rem; border-bottom: 1px solid #ddd; }
+svg { font: 11px system-ui, sans-serif; display: block; margin: .5rem 0; }
+table { border-collapse: collapse; width: 100%; } th, td { border: 1px solid #ddd; padding: 4px 6px; text-align: left; vertical-align: top; }
+th { background: #f6f6f6; } .numbers td:nth-child(2) { text-align: right; } .note { color: #555; }
+.legend span { display: inline-block; width: 10px; height: 10px; margin: 0 4px 0 12px; }
+</style>
+</head>
+<body>
+<h1>Dataset quality report</h1>
+<p class="note">Package ${escapeHtml(manifest.packageVersion)}, schema ${escapeHtml(manifest.schemaVersion)}, language model ${escapeHtml(manifest.languageModelVersion)}, catalog ${escapeHtml(manifest.catalogVersion)}.</p>
+
+<h2>Rows through the stages</h2>
+${table(["stage", "rows"], [
+  ["raw blobs read", String(blobs)],
+  ["paragraph occurrences", String(occurrences)],
+  ["distinct paragraphs (after exact dedup)", String(paragraphs.length)],
+  ["near-duplicate clusters", String(clusters)],
+  ["paragraphs linked to an episode", String(linked.length)],
+  ["paragraphs linked to none (abstained)", String(abstained)],
+  ["episodes with at least one paragraph", `${episodesCovered} of ${episodes.length}`],
+  ["rejected inputs", String(rejects.length)],
+]).replace("<table>", '<table class="numbers">')}
+
+<h2>Languages</h2>
+${barChart(languages, "Distinct paragraphs per language")}
+
+<h2>Coverage: episodes × languages</h2>
+<p class="note">One column per episode (seasons 1–6, left to right), one row per language; an empty cell is an episode with no description in that language.<span class="legend"><span style="background:#f2f2f2"></span>0<span style="background:#9ecae1"></span>1<span style="background:#4292c6"></span>2<span style="background:#08519c"></span>3+</span></p>
+${linked.length === 0 ? "<p>No paragraph is linked to an episode.</p>" : coverageMatrix(episodes, paragraphs)}
+
+<h2>Score distributions</h2>
+<p>Language score (probability of the top language), all ${paragraphs.length} paragraphs:</p>
+${histogram(paragraphs.map((p) => p.languageScore), "Language score distribution")}
+<p>Episode score (linker confidence), ${linked.length} linked paragraphs:</p>
+${histogram(linked.map((p) => p.episodeScore!), "Episode score distribution")}
+
+<h2>Weakest episode links, to review</h2>
+${table(
+  ["episode", "score", "runner-up", "source", "text"],
+  weakest.map((p) => [
+    `${p.episodeCode} ${p.episodeTitle}`,
+    p.episodeScore!.toFixed(4),
+    p.episodeRunnerUp ? `${p.episodeRunnerUp} (${p.episodeRunnerUpScore!.toFixed(4)})` : "-",
+    `${p.sourceFile}:${p.lineStart}`,
+    p.text.length > 220 ? `${p.text.slice(0, 220)}…` : p.text,
+  ]),
+)}
+
+<h2>Rejected input</h2>
+${rejects.length === 0 ? "<p>Nothing was rejected.</p>" : table(["file", "lines", "reason"], rejects.map((r) => [r.sourceFile, `${r.lineStart}-${r.lineEnd}`, r.reason]))}
+</body>
+</html>
+`;
+}
