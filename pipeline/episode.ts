@@ -29,6 +29,13 @@ const NONE_EVIDENCE = 3;
 const TEMPERATURE = 0.5;
 /** The best episode is linked when its probability is at least this. */
 const LINK_THRESHOLD = 0.5;
+/** Evidence an explicit season mention ("2. Staffel", "season 2") lends to that season's episodes. */
+const SEASON_MENTION_WEIGHT = 1.5;
+/** Titles shorter than this ("One") are too common as words to count as a mention of the title. */
+const MIN_TITLE_LENGTH = 8;
+/** Words for "season" in the languages summaries come in, folded; a number before or after names the season. */
+const SEASON_WORDS = "staffel|season|saison|temporada|stagione|seizoen|sezon|sasong|kausi|evad";
+const SEASON_MENTION = new RegExp(`(?<= )(?:(\\d) (?:${SEASON_WORDS})|(?:${SEASON_WORDS})[a-z]* (\\d))(?= )`, "g");
 /** Evidence a confidently linked neighbour lends (times its probability)… */
 const CONTEXT_WEIGHT = 2.5;
 /** …for neighbours this many paragraphs away or closer. */
@@ -115,6 +122,8 @@ export function indexCatalog(catalog: Catalog): CatalogIndex {
   // Per episode: its features, each a list of folded terms with a feature weight.
   const featuresPerEpisode = episodes.map((episode) => {
     const features: Array<{ label: string; terms: string[]; weight: number }> = [];
+    const title = foldTerm(episode.title);
+    if (title.length >= MIN_TITLE_LENGTH) features.push({ label: `title "${episode.title}"`, terms: [title], weight: 1 });
     for (const anchor of episode.anchors) features.push({ label: anchor.label, terms: anchor.terms.map(foldTerm), weight: 1 });
     for (const id of episode.characters) {
       const variants = variantsById.get(id);
@@ -175,22 +184,33 @@ export interface EpisodeEvidence {
   matched: string[];
 }
 
+/** Seasons a text names explicitly ("in der 2. Staffel", "season 3"). */
+export function seasonsMentioned(folded: string): Set<number> {
+  const seasons = new Set<number>();
+  for (const match of folded.matchAll(SEASON_MENTION)) seasons.add(Number(match[1] ?? match[2]));
+  return seasons;
+}
+
 /** Evidence per episode for one paragraph, best first; episodes without evidence are left out. */
 export function scoreEpisodes(text: string, index: CatalogIndex): EpisodeEvidence[] {
   const bestPerFeature = new Map<number, Map<number, number>>();
-  for (const term of index.matcher.find(foldForMatching(text))) {
+  const folded = foldForMatching(text);
+  for (const term of index.matcher.find(folded)) {
     for (const { episodeIndex, featureIndex, weight } of index.postings.get(term) ?? []) {
       const features = bestPerFeature.get(episodeIndex) ?? new Map<number, number>();
       bestPerFeature.set(episodeIndex, features);
       features.set(featureIndex, Math.max(features.get(featureIndex) ?? 0, weight));
     }
   }
+  const seasons = seasonsMentioned(folded);
   const scored = [...bestPerFeature].map(([episodeIndex, features]): EpisodeEvidence => {
     const episode = index.episodes[episodeIndex]!;
+    const seasonNamed = seasons.has(episode.season);
+    const matched = [...features.keys()].sort((a, b) => a - b).map((featureIndex) => episode.featureLabels[featureIndex]!);
     return {
       code: episode.code,
-      evidence: [...features.values()].reduce((sum, weight) => sum + weight, 0),
-      matched: [...features.keys()].sort((a, b) => a - b).map((featureIndex) => episode.featureLabels[featureIndex]!),
+      evidence: [...features.values()].reduce((sum, weight) => sum + weight, 0) + (seasonNamed ? SEASON_MENTION_WEIGHT : 0),
+      matched: seasonNamed ? [...matched, `season ${episode.season} named`] : matched,
     };
   });
   return scored.sort((a, b) => b.evidence - a.evidence || (a.code < b.code ? -1 : 1));
