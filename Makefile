@@ -2,7 +2,7 @@
 RAW ?= raw
 OUT ?= out
 
-.PHONY: build-dataset test typecheck evaluate explain docs diff notebook
+.PHONY: build-dataset test typecheck evaluate explain docs diff notebook corpus
 
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -34,3 +34,8 @@ diff: node_modules/.package-lock.json
 # python3-pandas, python3-matplotlib); fails when a cell fails.
 notebook:
 	OUT="$(abspath $(OUT))" RAW="$(abspath $(RAW))" PATH="/usr/bin:$$PATH" jupyter nbconvert --to notebook --execute notebooks/explore.ipynb --output-dir "$$(mktemp -d)"
+
+# A synthetic corpus for scale tests; OUT here names the corpus folder (default corpus-<SIZE>).
+SIZE ?= 10MB
+corpus: node_modules/.package-lock.json
+	npx tsx tools/corpus.ts --size "$(SIZE)" --out "$(if $(filter command line,$(origin OUT)),$(OUT),corpus-$(SIZE))"

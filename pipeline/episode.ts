@@ -31,8 +31,12 @@ const TEMPERATURE = 0.5;
 const LINK_THRESHOLD = 0.5;
 /** Evidence an explicit season mention ("2. Staffel", "season 2") lends to that season's episodes. */
 const SEASON_MENTION_WEIGHT = 1.5;
-/** Titles shorter than this ("One") are too common as words to count as a mention of the title. */
-const MIN_TITLE_LENGTH = 8;
+/**
+ * Only titles of several words count as a mention of the episode: one-word titles
+ * ("Evolution", "Shortcomings", "Splat!") are ordinary words, and a title that is the
+ * series' own name ("Sex and the City") names no episode.
+ */
+const MIN_TITLE_WORDS = 2;
 /** Words for "season" in the languages summaries come in, folded; a number before or after names the season. */
 const SEASON_WORDS = "staffel|season|saison|temporada|stagione|seizoen|sezon|sasong|kausi|evad";
 const SEASON_MENTION = new RegExp(`(?<= )(?:(\\d) (?:${SEASON_WORDS})|(?:${SEASON_WORDS})[a-z]* (\\d))(?= )`, "g");
@@ -42,7 +46,7 @@ const CONTEXT_WEIGHT = 2.5;
 const CONTEXT_REACH = 2;
 /** Terms shorter than this must match a whole word; longer ones are stems. */
 const MIN_STEM_LENGTH = 4;
-/** Terms at least this long also match inside a word (the second half of a German compound). */
+/** Single-word terms at least this long also match inside a word (the second half of a German compound). */
 const MIN_INFIX_LENGTH = 7;
 const SCRIPTS_WITHOUT_SPACES = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\p{Script=Thai}]/u;
 
@@ -123,7 +127,9 @@ export function indexCatalog(catalog: Catalog): CatalogIndex {
   const featuresPerEpisode = episodes.map((episode) => {
     const features: Array<{ label: string; terms: string[]; weight: number }> = [];
     const title = foldTerm(episode.title);
-    if (title.length >= MIN_TITLE_LENGTH) features.push({ label: `title "${episode.title}"`, terms: [title], weight: 1 });
+    if (title.split(" ").length >= MIN_TITLE_WORDS && title !== foldTerm(catalog.series)) {
+      features.push({ label: `title "${episode.title}"`, terms: [title], weight: 1 });
+    }
     for (const anchor of episode.anchors) features.push({ label: anchor.label, terms: anchor.terms.map(foldTerm), weight: 1 });
     for (const id of episode.characters) {
       const variants = variantsById.get(id);
@@ -329,8 +335,8 @@ function foldTerm(term: string): string {
 
 /**
  * Finds which catalog terms occur in folded text, by the rules in the module comment:
- * short terms as whole words, longer ones as word-start stems, long ones and terms in
- * scripts written without spaces anywhere. Where several terms match at one place, only
+ * short terms as whole words, longer ones as word-start stems, long single words (compound
+ * parts) and terms in scripts written without spaces anywhere. Where several terms match at one place, only
  * the longest counts, so "alexa" does not fire inside "Alexandr" when "alexandr" is a term.
  * One pass over the text with keys of up to four characters.
  */
@@ -361,7 +367,8 @@ export class TermMatcher {
       for (let keyLength = 1; keyLength <= MIN_STEM_LENGTH; keyLength++) {
         for (const term of this.byKey.get(folded.slice(position, position + keyLength)) ?? []) {
           if (term.length <= longest.length || !folded.startsWith(term, position)) continue;
-          if (atWordStart || term.length >= MIN_INFIX_LENGTH || SCRIPTS_WITHOUT_SPACES.test(term)) longest = term;
+          const infixAllowed = (term.length >= MIN_INFIX_LENGTH && !term.includes(" ")) || SCRIPTS_WITHOUT_SPACES.test(term);
+          if (atWordStart || infixAllowed) longest = term;
         }
       }
       if (longest) found.add(longest);

@@ -45,22 +45,37 @@ export function nearDupKey(normalizedText: string): string {
     .trim();
 }
 
-export function shinglesOf(key: string): Set<string> {
-  const shingles = new Set<string>();
-  const characters = [...key];
-  if (characters.length <= SHINGLE_LENGTH) {
-    shingles.add(key);
-    return shingles;
+/**
+ * The distinct character shingles of a key, each as a 32-bit hash, sorted: compact, and
+ * Jaccard similarity becomes one merge of two sorted arrays.
+ */
+export function shingleHashes(key: string): Uint32Array {
+  const codePoints: number[] = [];
+  for (const character of key) codePoints.push(character.codePointAt(0)!);
+  const width = Math.min(SHINGLE_LENGTH, codePoints.length);
+  const sorted = new Uint32Array(Math.max(1, codePoints.length - width + 1));
+  for (let start = 0; start < sorted.length; start++) {
+    let hash = 0x811c9dc5; // FNV-1a over the shingle's code points
+    for (let k = start; k < start + width; k++) hash = Math.imul(hash ^ codePoints[k]!, 0x01000193);
+    sorted[start] = hash >>> 0;
   }
-  for (let i = 0; i + SHINGLE_LENGTH <= characters.length; i++) shingles.add(characters.slice(i, i + SHINGLE_LENGTH).join(""));
-  return shingles;
+  sorted.sort();
+  let unique = 0;
+  for (let i = 0; i < sorted.length; i++) if (i === 0 || sorted[i] !== sorted[i - 1]) sorted[unique++] = sorted[i]!;
+  return sorted.subarray(0, unique);
 }
 
-export function jaccard(a: Set<string>, b: Set<string>): number {
+export function jaccard(a: Uint32Array, b: Uint32Array): number {
   let shared = 0;
-  const [small, large] = a.size <= b.size ? [a, b] : [b, a];
-  for (const shingle of small) if (large.has(shingle)) shared++;
-  const union = a.size + b.size - shared;
+  for (let i = 0, j = 0; i < a.length && j < b.length; ) {
+    if (a[i] === b[j]) {
+      shared++;
+      i++;
+      j++;
+    } else if (a[i]! < b[j]!) i++;
+    else j++;
+  }
+  const union = a.length + b.length - shared;
   return union === 0 ? 1 : shared / union;
 }
 
@@ -88,29 +103,33 @@ export interface NearDupEvidence {
   nearDuplicate: boolean;
 }
 
+/** What verification needs of one paragraph, computed once. */
+interface NearDupFeatures {
+  key: string;
+  words: string[];
+  characters: number;
+  shingles: Uint32Array;
+}
+
+function featuresOf(key: string): NearDupFeatures {
+  return { key, words: key.split(" "), characters: Array.from(key).length, shingles: shingleHashes(key) };
+}
+
 /** The verification of one candidate pair of near-duplicate keys, with its evidence (for lineage). */
 export function compareNearDup(keyA: string, keyB: string): NearDupEvidence {
-  const wordsA = keyA.split(" ");
-  const wordsB = keyB.split(" ");
-  const similarity = jaccard(shinglesOf(keyA), shinglesOf(keyB));
+  return verify(featuresOf(keyA), featuresOf(keyB));
+}
+
+function verify(a: NearDupFeatures, b: NearDupFeatures): NearDupEvidence {
+  const similarity = jaccard(a.shingles, b.shingles);
   const wordEditWithinLimit =
-    Math.min(wordsA.length, wordsB.length) >= MIN_WORDS_FOR_WORD_EDIT && wordEditDistanceAtMost(wordsA, wordsB, MAX_CHANGED_WORDS);
-  const longEnough = Math.min([...keyA].length, [...keyB].length) >= MIN_CHARACTERS_FOR_FUZZY_MATCH;
+    Math.min(a.words.length, b.words.length) >= MIN_WORDS_FOR_WORD_EDIT && wordEditDistanceAtMost(a.words, b.words, MAX_CHANGED_WORDS);
+  const longEnough = Math.min(a.characters, b.characters) >= MIN_CHARACTERS_FOR_FUZZY_MATCH;
   return {
     jaccard: similarity,
     wordEditWithinLimit,
-    nearDuplicate: keyA === keyB || (longEnough && (similarity >= JACCARD_THRESHOLD || wordEditWithinLimit)),
+    nearDuplicate: a.key === b.key || (longEnough && (similarity >= JACCARD_THRESHOLD || wordEditWithinLimit)),
   };
-}
-
-/** 32-bit FNV-1a of a string's UTF-16 code units. */
-function fnv1a(text: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    hash ^= text.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return hash >>> 0;
 }
 
 /** A strong 32-bit mixer (murmur3's finaliser) to derive independent hash functions from one hash. */
@@ -126,10 +145,9 @@ function mix(value: number): number {
 
 const SEEDS = Array.from({ length: PERMUTATIONS }, (_, i) => mix(0x9e3779b9 + i));
 
-export function minHashSignature(shingles: Set<string>): Uint32Array {
+export function minHashSignature(shingles: Uint32Array): Uint32Array {
   const signature = new Uint32Array(PERMUTATIONS).fill(0xffffffff);
-  for (const shingle of shingles) {
-    const base = fnv1a(shingle);
+  for (const base of shingles) {
     for (let i = 0; i < PERMUTATIONS; i++) {
       const value = mix(base ^ SEEDS[i]!);
       if (value < signature[i]!) signature[i] = value;
@@ -148,7 +166,7 @@ export interface NearDupInput {
  * its own cluster. Returns, per paragraph, the id of its cluster's first paragraph.
  */
 export function clusterNearDuplicates(paragraphs: readonly NearDupInput[]): string[] {
-  const keys = paragraphs.map((paragraph) => nearDupKey(paragraph.normalizedText));
+  const features = paragraphs.map((paragraph) => featuresOf(nearDupKey(paragraph.normalizedText)));
   const parent = paragraphs.map((_, index) => index);
   const root = (index: number): number => {
     while (parent[index] !== index) {
@@ -169,8 +187,8 @@ export function clusterNearDuplicates(paragraphs: readonly NearDupInput[]): stri
     if (members[members.length - 1] !== index) members.push(index);
     buckets.set(bucketKey, members);
   };
-  keys.forEach((key, index) => {
-    const signature = minHashSignature(shinglesOf(key));
+  features.forEach(({ key, shingles }, index) => {
+    const signature = minHashSignature(shingles);
     for (let band = 0; band < BANDS; band++) {
       addToBucket(`band ${band}:${signature.subarray(band * ROWS_PER_BAND, (band + 1) * ROWS_PER_BAND).join(",")}`, index);
     }
@@ -189,7 +207,7 @@ export function clusterNearDuplicates(paragraphs: readonly NearDupInput[]): stri
         const pairKey = `${a}:${b}`;
         if (compared.has(pairKey)) continue;
         compared.add(pairKey);
-        if (compareNearDup(keys[a]!, keys[b]!).nearDuplicate) join(a, b);
+        if (root(a) !== root(b) && verify(features[a]!, features[b]!).nearDuplicate) join(a, b);
       }
     }
   }

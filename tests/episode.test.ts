@@ -88,3 +88,24 @@ describe("linking", () => {
     expect(scored[0]!.code).toBe("S03E01");
   });
 });
+
+describe("episode titles as evidence", () => {
+  const titled: Catalog = {
+    ...catalog,
+    series: "Sex and the City",
+    episodes: [
+      { ...episode(1, 1, [["kurt"], ["skipper"], ["modelizer"]]), title: "Sex and the City" },
+      { ...episode(2, 18, [["natasha"], ["verlobungsbrunch"], ["pferd"]]), title: "Ex and the City" },
+      { ...episode(2, 11, [["dominic"], ["slip"], ["zahnbuerste"]]), title: "Evolution" },
+      { ...episode(6, 19, [["paris"], ["plaza athenee"], ["boutique"]]), title: "An American Girl in Paris (Part Une)" },
+    ],
+  };
+  const titledIndex = indexCatalog(titled);
+  const best = (text: string) => scoreEpisodes(text, titledIndex)[0]?.code ?? "none";
+
+  it("counts a multi-word title, but not the series' name, a title inside another, or a one-word title", () => {
+    expect(best('In "Ex and the City" trifft Carrie Big wieder.')).toBe("S02E18");
+    expect(best("Chris und Nils sprechen über Sex and the City.")).toBe("none");
+    expect(best("Eine Revolution im Fernsehen.")).toBe("none");
+  });
+});
