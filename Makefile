@@ -2,7 +2,7 @@
 RAW ?= raw
 OUT ?= out
 
-.PHONY: build-dataset test typecheck evaluate explain docs diff notebook corpus
+.PHONY: build-dataset test typecheck evaluate explain docs diff notebook corpus bench
 
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -39,3 +39,8 @@ notebook:
 SIZE ?= 10MB
 corpus: node_modules/.package-lock.json
 	npx tsx tools/corpus.ts --size "$(SIZE)" --out "$(if $(filter command line,$(origin OUT)),$(OUT),corpus-$(SIZE))"
+
+# Speed and memory on synthetic corpora (not a test); SIZES="10MB 100MB 1GB" to go further.
+SIZES ?= 10MB 100MB
+bench: node_modules/.package-lock.json
+	npx tsx tools/bench.ts --sizes "$(SIZES)"
