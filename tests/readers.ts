@@ -9,16 +9,22 @@ import { parse } from "csv-parse/sync";
  */
 export type Row = Record<string, string | number | null>;
 
-export async function readParquetRows(file: string): Promise<Row[]> {
+/** Runs one query in a throw-away in-memory DuckDB and returns its rows as JS values. */
+async function queryDuckDB<T>(sql: string): Promise<T[]> {
   const instance = await DuckDBInstance.create(":memory:");
   const connection = await instance.connect();
   try {
-    const reader = await connection.runAndReadAll(`SELECT * FROM read_parquet('${file.replace(/'/g, "''")}')`);
-    return reader.getRowObjectsJS() as Row[];
+    return (await connection.runAndReadAll(sql)).getRowObjectsJS() as T[];
   } finally {
     connection.closeSync();
     instance.closeSync();
   }
+}
+
+const parquetSource = (file: string) => `read_parquet('${file.replace(/'/g, "''")}')`;
+
+export function readParquetRows(file: string): Promise<Row[]> {
+  return queryDuckDB<Row>(`SELECT * FROM ${parquetSource(file)}`);
 }
 
 export function readArrowRows(file: string): Row[] {
@@ -39,16 +45,7 @@ export function readCsvRows(file: string, numericColumns: ReadonlySet<string>): 
   );
 }
 
-export function parquetColumnTypes(file: string): Promise<Record<string, string>> {
-  return (async () => {
-    const instance = await DuckDBInstance.create(":memory:");
-    const connection = await instance.connect();
-    try {
-      const reader = await connection.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet('${file.replace(/'/g, "''")}')`);
-      return Object.fromEntries((reader.getRowObjectsJS() as Array<{ column_name: string; column_type: string }>).map((r) => [r.column_name, r.column_type]));
-    } finally {
-      connection.closeSync();
-      instance.closeSync();
-    }
-  })();
+export async function parquetColumnTypes(file: string): Promise<Record<string, string>> {
+  const columns = await queryDuckDB<{ column_name: string; column_type: string }>(`DESCRIBE SELECT * FROM ${parquetSource(file)}`);
+  return Object.fromEntries(columns.map((column) => [column.column_name, column.column_type]));
 }
