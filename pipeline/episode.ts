@@ -266,7 +266,11 @@ export type BlobSequences = ReadonlyMap<string, readonly string[]>;
 
 export function blobSequences(occurrences: ReadonlyArray<{ sourceFile: string; paragraphId: string }>): BlobSequences {
   const sequences = new Map<string, string[]>();
-  for (const { sourceFile, paragraphId } of occurrences) sequences.set(sourceFile, [...(sequences.get(sourceFile) ?? []), paragraphId]);
+  for (const { sourceFile, paragraphId } of occurrences) {
+    const sequence = sequences.get(sourceFile) ?? [];
+    sequences.set(sourceFile, sequence);
+    sequence.push(paragraphId);
+  }
   return sequences;
 }
 
@@ -349,7 +353,9 @@ export class TermMatcher {
       if (term.length < MIN_STEM_LENGTH && !SCRIPTS_WITHOUT_SPACES.test(term)) this.wholeWords.add(term);
       else {
         const key = term.slice(0, Math.min(term.length, MIN_STEM_LENGTH));
-        this.byKey.set(key, [...(this.byKey.get(key) ?? []), term]);
+        const terms = this.byKey.get(key) ?? [];
+        this.byKey.set(key, terms);
+        terms.push(term);
       }
     }
   }

@@ -61,11 +61,11 @@ export async function readRawFile(rawDir: string, sourceFile: string, readBytes:
  * position of the first bad byte, rather than decoded into replacement characters.
  */
 export function decodeBlob(sourceFile: string, bytes: Uint8Array): IngestResult {
-  const lineCount = countLines(bytes);
-  const reject = (reason: string): IngestResult => ({
-    kind: "reject",
-    reject: { sourceFile, lineStart: lineCount === 0 ? 0 : 1, lineEnd: lineCount, reason },
-  });
+  // Lines are counted only for a reject row's range; a readable file is not scanned twice.
+  const reject = (reason: string): IngestResult => {
+    const lineCount = countLines(bytes);
+    return { kind: "reject", reject: { sourceFile, lineStart: lineCount === 0 ? 0 : 1, lineEnd: lineCount, reason } };
+  };
   if (bytes.length >= 2 && ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff))) {
     return reject("UTF-16 text (byte order mark FF FE or FE FF); convert it to UTF-8, e.g. iconv -f UTF-16 -t UTF-8");
   }
