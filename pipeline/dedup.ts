@@ -1,31 +1,45 @@
-import type { DistinctParagraph, Occurrence, OccurrenceRow } from "../schemas/records.js";
-import { normalizeText, paragraphIdOf } from "./text.js";
+import { GrowableArray } from "./growable.js";
 
 /**
- * Exact deduplication: occurrences whose normalised texts are equal are one paragraph.
- * Occurrences must arrive in (source_file, line_start) order; the first one is canonical.
+ * Exact deduplication across blobs. Occurrences with the same paragraph id (the hash of
+ * the normalised text, see text.ts) are one paragraph. Paragraphs are numbered 0, 1, 2…
+ * in first-occurrence order, which is the order of the output rows; occurrences must
+ * arrive in (source_file, line_start) order. Holds ids and counts, never texts.
  */
-export function dedupExact(occurrences: Occurrence[]): { paragraphs: DistinctParagraph[]; occurrenceRows: OccurrenceRow[] } {
-  const byId = new Map<string, DistinctParagraph>();
-  const occurrenceRows: OccurrenceRow[] = [];
-  for (const occurrence of occurrences) {
-    const normalizedText = normalizeText(occurrence.text);
-    const paragraphId = paragraphIdOf(normalizedText);
-    const known = byId.get(paragraphId);
-    if (known) known.occurrenceCount++;
-    else {
-      byId.set(paragraphId, {
-        paragraphId,
-        text: occurrence.text,
-        normalizedText,
-        sourceFile: occurrence.sourceFile,
-        lineStart: occurrence.lineStart,
-        occurrenceCount: 1,
-      });
+export class ExactDedup {
+  private readonly numberById = new Map<string, number>();
+  private readonly ids: string[] = [];
+  private readonly occurrenceCounts = new GrowableArray((length) => new Int32Array(length));
+
+  /** Records one occurrence; `first` says whether it is the paragraph's first (canonical) one. */
+  add(paragraphId: string): { paragraphNumber: number; first: boolean } {
+    const known = this.numberById.get(paragraphId);
+    if (known !== undefined) {
+      this.occurrenceCounts.set(known, this.occurrenceCounts.at(known) + 1);
+      return { paragraphNumber: known, first: false };
     }
-    const { text: _text, ...provenance } = occurrence;
-    occurrenceRows.push({ paragraphId, ...provenance });
+    const paragraphNumber = this.ids.length;
+    this.numberById.set(paragraphId, paragraphNumber);
+    this.ids.push(paragraphId);
+    this.occurrenceCounts.push(1);
+    return { paragraphNumber, first: true };
   }
-  // Map iteration follows insertion order, which is first-occurrence order.
-  return { paragraphs: [...byId.values()], occurrenceRows };
+
+  get paragraphs(): number {
+    return this.ids.length;
+  }
+
+  numberOf(paragraphId: string): number {
+    const paragraphNumber = this.numberById.get(paragraphId);
+    if (paragraphNumber === undefined) throw new Error(`paragraph ${paragraphId} was never added`);
+    return paragraphNumber;
+  }
+
+  idOf(paragraphNumber: number): string {
+    return this.ids[paragraphNumber]!;
+  }
+
+  occurrenceCountOf(paragraphNumber: number): number {
+    return this.occurrenceCounts.at(paragraphNumber);
+  }
 }

@@ -69,6 +69,8 @@ export interface CatalogIndex {
   /** Folded term → where it counts as evidence, with its weight (rarity × feature weight). */
   postings: Map<string, Posting[]>;
   matcher: TermMatcher;
+  /** Episode code → its position in `episodes` (air order), where context lends evidence. */
+  positionOf: Map<string, number>;
 }
 
 export interface LoadedCatalog {
@@ -179,6 +181,7 @@ export function indexCatalog(catalog: Catalog): CatalogIndex {
       featureLabels: featuresPerEpisode[index]!.map((feature) => feature.label),
     })),
     postings,
+    positionOf: new Map(episodes.map((episode, position) => [episode.code, position])),
     matcher: new TermMatcher([...new Set([...postings.keys(), ...leadNames])]),
   };
 }
@@ -189,6 +192,9 @@ export interface EpisodeEvidence {
   /** Labels of the features that matched, for review and lineage. */
   matched: string[];
 }
+
+/** What a decision needs of a candidate episode (the cache keeps no feature labels). */
+export type EpisodeScore = Pick<EpisodeEvidence, "code" | "evidence">;
 
 /** Seasons a text names explicitly ("in der 2. Staffel", "season 3"). */
 export function seasonsMentioned(folded: string): Set<number> {
@@ -223,10 +229,10 @@ export function scoreEpisodes(text: string, index: CatalogIndex): EpisodeEvidenc
 }
 
 /** Turns evidence into probabilities against the "none" candidate and decides. */
-export function decideEpisode(scored: EpisodeEvidence[], index: CatalogIndex): EpisodeFields {
+export function decideEpisode(scored: readonly EpisodeScore[], index: CatalogIndex): EpisodeFields {
   const [best, runnerUp] = scored;
   const partition = Math.exp(NONE_EVIDENCE / TEMPERATURE) + scored.reduce((sum, s) => sum + Math.exp(s.evidence / TEMPERATURE), 0);
-  const probability = (candidate: EpisodeEvidence) => Math.round((Math.exp(candidate.evidence / TEMPERATURE) / partition) * 1e4) / 1e4;
+  const probability = (candidate: EpisodeScore) => Math.round((Math.exp(candidate.evidence / TEMPERATURE) / partition) * 1e4) / 1e4;
   const runnerUpFields = {
     episodeRunnerUp: runnerUp?.code ?? null,
     episodeRunnerUpScore: runnerUp ? probability(runnerUp) : null,
@@ -274,59 +280,97 @@ export function blobSequences(occurrences: ReadonlyArray<{ sourceFile: string; p
   return sequences;
 }
 
-export function linkEpisodes(paragraphs: LanguageTaggedParagraph[], sequences: BlobSequences, index: CatalogIndex): LinkedParagraph[] {
-  const ownEvidence = new Map(paragraphs.map((paragraph) => [paragraph.paragraphId, scoreEpisodes(paragraph.text, index)]));
-  const firstPass = new Map([...ownEvidence].map(([paragraphId, scored]) => [paragraphId, decideEpisode(scored, index)]));
-  const position = new Map(index.episodes.map((episode, order) => [episode.code, order]));
+/** Context evidence for one paragraph: episode position in `CatalogIndex.episodes` → evidence its neighbours lend. */
+export type ContextBonus = Map<number, number>;
 
-  const contextBonus = new Map<string, Map<number, number>>();
-  for (const sequence of sequences.values()) {
-    sequence.forEach((paragraphId, at) => {
-      const bonus = contextBonus.get(paragraphId) ?? new Map<number, number>();
-      contextBonus.set(paragraphId, bonus);
-      for (let offset = -CONTEXT_REACH; offset <= CONTEXT_REACH; offset++) {
-        const neighbour = firstPass.get(sequence[at + offset] ?? "");
-        if (offset === 0 || !neighbour?.episodeCode || sequence[at + offset] === paragraphId) continue;
-        const order = position.get(neighbour.episodeCode)!;
-        const lent = (CONTEXT_WEIGHT * neighbour.episodeScore!) / Math.abs(offset);
-        for (const near of [order - 1, order, order + 1]) bonus.set(near, Math.max(bonus.get(near) ?? 0, lent));
-      }
-    });
-  }
-
-  return paragraphs.map((paragraph) => {
-    const bonus = contextBonus.get(paragraph.paragraphId) ?? new Map<number, number>();
-    const withContext = ownEvidence
-      .get(paragraph.paragraphId)!
-      .map((candidate) => ({ ...candidate, evidence: candidate.evidence + (bonus.get(position.get(candidate.code)!) ?? 0) }))
-      .sort((a, b) => b.evidence - a.evidence || (a.code < b.code ? -1 : 1));
-    return { ...paragraph, ...decideEpisode(withContext, index) };
+/**
+ * Context within one blob: for each position of its paragraph sequence, what the
+ * confidently linked neighbours (first-pass decisions, CONTEXT_REACH lines either side)
+ * lend to their episode and the episodes next to it. A paragraph repeated next to itself
+ * lends nothing to itself. Blob-local, so each blob's context is computed (and cached) alone.
+ */
+export function contextWithinBlob(sequence: ReadonlyArray<{ paragraphId: string; firstPass: EpisodeFields }>, index: CatalogIndex): ContextBonus[] {
+  return sequence.map(({ paragraphId }, at) => {
+    const bonus: ContextBonus = new Map();
+    for (let offset = -CONTEXT_REACH; offset <= CONTEXT_REACH; offset++) {
+      const neighbour = sequence[at + offset];
+      if (offset === 0 || !neighbour?.firstPass.episodeCode || neighbour.paragraphId === paragraphId) continue;
+      const order = index.positionOf.get(neighbour.firstPass.episodeCode)!;
+      const lent = (CONTEXT_WEIGHT * neighbour.firstPass.episodeScore!) / Math.abs(offset);
+      for (const near of [order - 1, order, order + 1]) bonus.set(near, Math.max(bonus.get(near) ?? 0, lent));
+    }
+    return bonus;
   });
 }
 
-/** The catalog as a dataset, with how many paragraphs were linked to each episode per language. */
-export function countLinksByEpisode(catalog: Catalog, linked: LinkedParagraph[]): EpisodeRow[] {
-  const counts = new Map<string, Map<string, number>>();
-  for (const paragraph of linked) {
-    if (paragraph.episodeCode === null) continue;
-    const byLanguage = counts.get(paragraph.episodeCode) ?? new Map<string, number>();
-    counts.set(paragraph.episodeCode, byLanguage);
-    byLanguage.set(paragraph.language, (byLanguage.get(paragraph.language) ?? 0) + 1);
+/**
+ * Joins the context of another occurrence of the same paragraph into `into` (the larger
+ * bonus per episode wins), keeping only episodes in `own`: context re-weighs the episodes a
+ * paragraph has evidence for and never adds new ones.
+ */
+export function mergeContext(into: ContextBonus, from: ReadonlyMap<number, number>, own: readonly EpisodeScore[], index: CatalogIndex): ContextBonus {
+  for (const candidate of own) {
+    const position = index.positionOf.get(candidate.code)!;
+    const lent = from.get(position);
+    if (lent !== undefined) into.set(position, Math.max(into.get(position) ?? 0, lent));
   }
-  return [...catalog.episodes]
-    .sort((a, b) => (a.code < b.code ? -1 : 1))
-    .map((episode) => {
-      const byLanguage = [...(counts.get(episode.code) ?? new Map<string, number>())].sort(([a], [b]) => (a < b ? -1 : 1));
-      return {
-        season: episode.season,
-        episode: episode.episode,
-        episodeCode: episode.code,
-        title: episode.title,
-        airDate: episode.airDate,
-        paragraphCount: byLanguage.reduce((sum, [, count]) => sum + count, 0),
-        paragraphsByLanguage: byLanguage.length === 0 ? null : byLanguage.map(([language, count]) => `${language}:${count}`).join(" "),
-      };
+  return into;
+}
+
+/** The final decision: the paragraph's own evidence plus its context. */
+export function decideInContext(own: readonly EpisodeScore[], bonus: ReadonlyMap<number, number>, index: CatalogIndex): EpisodeFields {
+  const withContext = own
+    .map((candidate) => ({ ...candidate, evidence: candidate.evidence + (bonus.get(index.positionOf.get(candidate.code)!) ?? 0) }))
+    .sort((a, b) => b.evidence - a.evidence || (a.code < b.code ? -1 : 1));
+  return decideEpisode(withContext, index);
+}
+
+/** Links paragraphs held in memory: own evidence, first pass, context from every blob they occur in, final decision. */
+export function linkEpisodes(paragraphs: LanguageTaggedParagraph[], sequences: BlobSequences, index: CatalogIndex): LinkedParagraph[] {
+  const ownEvidence = new Map(paragraphs.map((paragraph) => [paragraph.paragraphId, scoreEpisodes(paragraph.text, index)]));
+  const firstPass = new Map([...ownEvidence].map(([paragraphId, scored]) => [paragraphId, decideEpisode(scored, index)]));
+  const context = new Map<string, ContextBonus>();
+  for (const sequence of sequences.values()) {
+    const bonuses = contextWithinBlob(sequence.map((paragraphId) => ({ paragraphId, firstPass: firstPass.get(paragraphId) ?? NO_EPISODE })), index);
+    sequence.forEach((paragraphId, at) => {
+      const own = ownEvidence.get(paragraphId);
+      if (own) context.set(paragraphId, mergeContext(context.get(paragraphId) ?? new Map(), bonuses[at]!, own, index));
     });
+  }
+  return paragraphs.map((paragraph) => ({
+    ...paragraph,
+    ...decideInContext(ownEvidence.get(paragraph.paragraphId)!, context.get(paragraph.paragraphId) ?? new Map(), index),
+  }));
+}
+
+/** How many paragraphs were linked to each episode, per language: the catalog as a dataset. */
+export class EpisodeTally {
+  /** Episode code → language → linked paragraphs. */
+  readonly counts = new Map<string, Map<string, number>>();
+
+  add({ episodeCode, language }: { episodeCode: string | null; language: string }): void {
+    if (episodeCode === null) return;
+    const byLanguage = this.counts.get(episodeCode) ?? new Map<string, number>();
+    this.counts.set(episodeCode, byLanguage);
+    byLanguage.set(language, (byLanguage.get(language) ?? 0) + 1);
+  }
+
+  rows(catalog: Catalog): EpisodeRow[] {
+    return [...catalog.episodes]
+      .sort((a, b) => (a.code < b.code ? -1 : 1))
+      .map((episode) => {
+        const byLanguage = [...(this.counts.get(episode.code) ?? new Map<string, number>())].sort(([a], [b]) => (a < b ? -1 : 1));
+        return {
+          season: episode.season,
+          episode: episode.episode,
+          episodeCode: episode.code,
+          title: episode.title,
+          airDate: episode.airDate,
+          paragraphCount: byLanguage.reduce((sum, [, count]) => sum + count, 0),
+          paragraphsByLanguage: byLanguage.length === 0 ? null : byLanguage.map(([language, count]) => `${language}:${count}`).join(" "),
+        };
+      });
+  }
 }
 
 function codeOf(season: number, episode: number): string {

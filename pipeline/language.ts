@@ -1,7 +1,7 @@
 import { createRequire } from "node:module";
 import { readFileSync } from "node:fs";
 import { getLIDModel } from "fasttext.wasm.js";
-import type { DistinctParagraph, LanguageTaggedParagraph } from "../schemas/records.js";
+import type { LanguageFields } from "../schemas/records.js";
 import { sha256Hex } from "./text.js";
 
 /**
@@ -17,16 +17,21 @@ export interface LanguageIdentifier {
   identify(text: string): Promise<{ language: string; score: number }>;
 }
 
-/** fastText lid.176 (compressed), as shipped inside the fasttext.wasm.js npm package. */
-export async function loadLanguageIdentifier(): Promise<LanguageIdentifier> {
-  const model = await getLIDModel();
-  await model.load();
+/** Model name, the SHA-256 of its weights and the package version: known without loading the model. */
+export function languageModelVersion(): string {
   const require = createRequire(import.meta.url);
   const packageJson = require.resolve("fasttext.wasm.js/package.json");
   const weights = readFileSync(new URL("dist/models/language-identification/assets/lid.176.ftz", `file://${packageJson}`));
   const packageVersion = (JSON.parse(readFileSync(packageJson, "utf8")) as { version: string }).version;
+  return `lid.176.ftz sha256:${sha256Hex(weights).slice(0, 16)} (fasttext.wasm.js ${packageVersion})`;
+}
+
+/** fastText lid.176 (compressed), as shipped inside the fasttext.wasm.js npm package. */
+export async function loadLanguageIdentifier(): Promise<LanguageIdentifier> {
+  const model = await getLIDModel();
+  await model.load();
   return {
-    version: `lid.176.ftz sha256:${sha256Hex(weights).slice(0, 16)} (fasttext.wasm.js ${packageVersion})`,
+    version: languageModelVersion(),
     async identify(text) {
       const result = await model.identify(text);
       return { language: result.alpha2 ?? result.alpha3, score: result.possibility };
@@ -34,13 +39,9 @@ export async function loadLanguageIdentifier(): Promise<LanguageIdentifier> {
   };
 }
 
-export async function tagLanguages(paragraphs: DistinctParagraph[], identifier: LanguageIdentifier): Promise<LanguageTaggedParagraph[]> {
-  const tagged: LanguageTaggedParagraph[] = [];
-  for (const paragraph of paragraphs) {
-    // fastText reads one line; the normalised text has no line breaks.
-    const { language, score } = await identifier.identify(paragraph.normalizedText);
-    const languageScore = Math.round(score * 1e4) / 1e4;
-    tagged.push({ ...paragraph, language: languageScore >= LANGUAGE_CONFIDENCE_THRESHOLD ? language : "und", languageScore });
-  }
-  return tagged;
+/** The language fields of one paragraph; fastText reads one line, and normalised text has no line breaks. */
+export async function identifyLanguage(normalizedText: string, identifier: LanguageIdentifier): Promise<LanguageFields> {
+  const { language, score } = await identifier.identify(normalizedText);
+  const languageScore = Math.round(score * 1e4) / 1e4;
+  return { language: languageScore >= LANGUAGE_CONFIDENCE_THRESHOLD ? language : "und", languageScore };
 }

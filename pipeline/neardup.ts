@@ -1,3 +1,5 @@
+import { GrowableArray } from "./growable.js";
+
 /**
  * Near-duplicate clustering: paragraphs that are the same text with small edits (case,
  * spacing, quotes, punctuation, a typo, a changed word) share a cluster.
@@ -156,18 +158,125 @@ export function minHashSignature(shingles: Uint32Array): Uint32Array {
   return signature;
 }
 
-export interface NearDupInput {
-  paragraphId: string;
-  normalizedText: string;
+/** FNV-1a over UTF-16 code units: a 32-bit bucket key for a string. */
+function hashString(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+  return hash >>> 0;
 }
 
 /**
- * Cluster ids for paragraphs given in output order: a paragraph without a near twin is
- * its own cluster. Returns, per paragraph, the id of its cluster's first paragraph.
+ * What the global clustering needs of one paragraph, computed where the paragraph is
+ * (in the per-blob stage): one 32-bit bucket key per LSH band, and for short texts the
+ * keys of its deletion neighbourhood. Keys that collide by chance only add candidates,
+ * which verification then rejects.
  */
-export function clusterNearDuplicates(paragraphs: readonly NearDupInput[]): string[] {
-  const features = paragraphs.map((paragraph) => featuresOf(nearDupKey(paragraph.normalizedText)));
-  const parent = paragraphs.map((_, index) => index);
+export interface NearDupFingerprint {
+  bandKeys: Uint32Array;
+  wordKeys: Uint32Array;
+}
+
+export function nearDupFingerprint(normalizedText: string): NearDupFingerprint {
+  const key = nearDupKey(normalizedText);
+  const signature = minHashSignature(shingleHashes(key));
+  const bandKeys = new Uint32Array(BANDS);
+  for (let band = 0; band < BANDS; band++) {
+    let hash = mix(band + 1);
+    for (let row = 0; row < ROWS_PER_BAND; row++) hash = mix(hash ^ signature[band * ROWS_PER_BAND + row]!);
+    bandKeys[band] = hash;
+  }
+  const words = key.split(" ");
+  const wordKeys: number[] = [];
+  if (words.length >= MIN_WORDS_FOR_WORD_EDIT - 1 && words.length <= MAX_WORDS_FOR_DELETION_KEYS) {
+    wordKeys.push(hashString(key));
+    words.forEach((_, left) => wordKeys.push(hashString(words.filter((__, i) => i !== left).join(" "))));
+  }
+  return { bandKeys, wordKeys: Uint32Array.from(wordKeys) };
+}
+
+/**
+ * Collects fingerprints of paragraphs numbered 0, 1, 2… in output order and finds the
+ * candidate pairs: paragraphs that share a band key or a deletion-neighbourhood key. Holds
+ * only the 32-bit keys (about 130 bytes a paragraph), never the texts.
+ */
+export class NearDupCandidates {
+  private readonly bandKeys = new GrowableArray((length) => new Uint32Array(length));
+  private readonly wordKeys = new GrowableArray((length) => new Uint32Array(length));
+  private readonly wordKeyOwners = new GrowableArray((length) => new Uint32Array(length));
+  private count = 0;
+
+  /** Paragraphs must be added in output order, numbered 0, 1, 2… */
+  add(paragraphIndex: number, fingerprint: NearDupFingerprint): void {
+    if (paragraphIndex !== this.count) throw new Error(`near-dup fingerprints must arrive in order: got ${paragraphIndex}, expected ${this.count}`);
+    this.bandKeys.pushAll(fingerprint.bandKeys);
+    for (const key of fingerprint.wordKeys) {
+      this.wordKeys.push(key);
+      this.wordKeyOwners.push(paragraphIndex);
+    }
+    this.count++;
+  }
+
+  /** Candidate pairs [earlier, later], each once, sorted; packed as earlier·2^26 + later. */
+  pairs(): Float64Array {
+    const pairs = new GrowableArray((length) => new Float64Array(length));
+    const owners = Uint32Array.from({ length: this.count }, (_, index) => index);
+    const keys = new Uint32Array(this.count);
+    for (let band = 0; band < BANDS; band++) {
+      for (let index = 0; index < this.count; index++) keys[index] = this.bandKeys.at(index * BANDS + band);
+      collectBucketPairs(keys, owners, pairs);
+    }
+    collectBucketPairs(this.wordKeys.view(), this.wordKeyOwners.view(), pairs);
+    const sorted = pairs.view().sort();
+    let unique = 0;
+    for (let i = 0; i < sorted.length; i++) if (i === 0 || sorted[i] !== sorted[i - 1]) sorted[unique++] = sorted[i]!;
+    return sorted.slice(0, unique);
+  }
+}
+
+const PAIR_BASE = 2 ** 26;
+/**
+ * In a bucket, each member is compared with at most this many members before it: a key
+ * shared by thousands of paragraphs (a stock sentence) would otherwise ask for millions
+ * of comparisons. Near twins of a common text still meet through its other band keys.
+ */
+const MAX_BUCKET_NEIGHBOURS = 16;
+
+export function unpackPair(packed: number): [number, number] {
+  const earlier = Math.floor(packed / PAIR_BASE);
+  return [earlier, packed - earlier * PAIR_BASE];
+}
+
+/** Sorts (key, owner) by key, stably (a two-pass radix sort), and adds the pairs within each run of equal keys. */
+function collectBucketPairs(keys: Uint32Array, owners: Uint32Array, pairs: GrowableArray<Float64Array>): void {
+  let order = Uint32Array.from({ length: keys.length }, (_, i) => i);
+  for (const shift of [0, 16]) {
+    const counts = new Uint32Array(65537);
+    for (const i of order) counts[((keys[i]! >>> shift) & 0xffff) + 1]!++;
+    for (let digit = 1; digit <= 65536; digit++) counts[digit]! += counts[digit - 1]!;
+    const next = new Uint32Array(order.length);
+    for (const i of order) next[counts[(keys[i]! >>> shift) & 0xffff]!++] = i;
+    order = next;
+  }
+  for (let runStart = 0; runStart < order.length; ) {
+    let runEnd = runStart + 1;
+    while (runEnd < order.length && keys[order[runEnd]!] === keys[order[runStart]!]) runEnd++;
+    for (let later = runStart + 1; later < runEnd; later++) {
+      for (let earlier = Math.max(runStart, later - MAX_BUCKET_NEIGHBOURS); earlier < later; earlier++) {
+        const [a, b] = [owners[order[earlier]!]!, owners[order[later]!]!];
+        if (a !== b) pairs.push(Math.min(a, b) * PAIR_BASE + Math.max(a, b));
+      }
+    }
+    runStart = runEnd;
+  }
+}
+
+/**
+ * Verifies candidate pairs and joins near twins with union-find. `keyOf` gives the
+ * near-dup key of every paragraph named in a pair. Returns, per paragraph, the index of its
+ * cluster's first paragraph (the earlier paragraph always becomes the root).
+ */
+export function clusterCandidates(count: number, pairs: Float64Array, keyOf: (paragraphIndex: number) => string): Int32Array {
+  const parent = Int32Array.from({ length: count }, (_, index) => index);
   const root = (index: number): number => {
     while (parent[index] !== index) {
       parent[index] = parent[parent[index]!]!;
@@ -175,41 +284,30 @@ export function clusterNearDuplicates(paragraphs: readonly NearDupInput[]): stri
     }
     return index;
   };
-  // The earlier paragraph always becomes the root, so a cluster's root is its first member.
-  const join = (a: number, b: number) => {
+  const features = new Map<number, NearDupFeatures>();
+  const featuresOfParagraph = (index: number) => {
+    let found = features.get(index);
+    if (!found) features.set(index, (found = featuresOf(keyOf(index))));
+    return found;
+  };
+  for (const packed of pairs) {
+    const [a, b] = unpackPair(packed);
     const [rootA, rootB] = [root(a), root(b)];
-    if (rootA !== rootB) parent[Math.max(rootA, rootB)] = Math.min(rootA, rootB);
-  };
-
-  const buckets = new Map<string, number[]>();
-  const addToBucket = (bucketKey: string, index: number) => {
-    const members = buckets.get(bucketKey) ?? [];
-    if (members[members.length - 1] !== index) members.push(index);
-    buckets.set(bucketKey, members);
-  };
-  features.forEach(({ key, shingles }, index) => {
-    const signature = minHashSignature(shingles);
-    for (let band = 0; band < BANDS; band++) {
-      addToBucket(`band ${band}:${signature.subarray(band * ROWS_PER_BAND, (band + 1) * ROWS_PER_BAND).join(",")}`, index);
-    }
-    const words = key.split(" ");
-    if (words.length >= MIN_WORDS_FOR_WORD_EDIT - 1 && words.length <= MAX_WORDS_FOR_DELETION_KEYS) {
-      addToBucket(`words:${key}`, index);
-      words.forEach((_, left) => addToBucket(`words:${words.filter((__, i) => i !== left).join(" ")}`, index));
-    }
-  });
-
-  const compared = new Set<string>();
-  for (const members of buckets.values()) {
-    for (let i = 0; i < members.length; i++) {
-      for (let j = i + 1; j < members.length; j++) {
-        const [a, b] = [members[i]!, members[j]!];
-        const pairKey = `${a}:${b}`;
-        if (compared.has(pairKey)) continue;
-        compared.add(pairKey);
-        if (root(a) !== root(b) && verify(features[a]!, features[b]!).nearDuplicate) join(a, b);
-      }
-    }
+    if (rootA !== rootB && verify(featuresOfParagraph(a), featuresOfParagraph(b)).nearDuplicate) parent[Math.max(rootA, rootB)] = Math.min(rootA, rootB);
   }
-  return paragraphs.map((_, index) => paragraphs[root(index)]!.paragraphId);
+  for (let index = 0; index < count; index++) parent[index] = root(index);
+  return parent;
+}
+
+export interface NearDupInput {
+  paragraphId: string;
+  normalizedText: string;
+}
+
+/** Cluster ids for paragraphs held in memory, in output order: the id of each one's cluster's first paragraph. */
+export function clusterNearDuplicates(paragraphs: readonly NearDupInput[]): string[] {
+  const candidates = new NearDupCandidates();
+  paragraphs.forEach((paragraph, index) => candidates.add(index, nearDupFingerprint(paragraph.normalizedText)));
+  const roots = clusterCandidates(paragraphs.length, candidates.pairs(), (index) => nearDupKey(paragraphs[index]!.normalizedText));
+  return paragraphs.map((_, index) => paragraphs[roots[index]!]!.paragraphId);
 }

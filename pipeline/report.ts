@@ -10,8 +10,10 @@ import type { EpisodeRow, ParagraphRow, Reject } from "../schemas/records.js";
 export interface ReportInput {
   blobs: number;
   occurrences: number;
-  paragraphs: ParagraphRow[];
+  paragraphs: ParagraphStatistics;
   episodes: EpisodeRow[];
+  /** Episode code → language → linked paragraphs (EpisodeTally.counts). */
+  linkCounts: ReadonlyMap<string, ReadonlyMap<string, number>>;
   rejects: Reject[];
   manifest: Omit<Manifest, "outputs">;
 }
@@ -19,14 +21,41 @@ export interface ReportInput {
 /** How many of the weakest episode links the report lists for review. */
 const LINKS_TO_REVIEW = 15;
 
+/**
+ * What the report shows of the paragraphs, gathered row by row as they are written, so
+ * the report never needs the table in memory: counts, score histograms, and the weakest
+ * links (a short list kept sorted).
+ */
+export class ParagraphStatistics {
+  paragraphs = 0;
+  linked = 0;
+  clusters = 0;
+  readonly languages = new Map<string, number>();
+  readonly languageScoreBins = Array.from({ length: 10 }, () => 0);
+  readonly episodeScoreBins = Array.from({ length: 10 }, () => 0);
+  readonly weakest: ParagraphRow[] = [];
+
+  observe(row: ParagraphRow): void {
+    this.paragraphs++;
+    if (row.nearDupCluster === row.paragraphId) this.clusters++;
+    this.languages.set(row.language, (this.languages.get(row.language) ?? 0) + 1);
+    this.languageScoreBins[binOf(row.languageScore)]!++;
+    if (row.episodeScore === null) return;
+    this.linked++;
+    this.episodeScoreBins[binOf(row.episodeScore)]!++;
+    const weaker = (a: ParagraphRow, b: ParagraphRow) => a.episodeScore! - b.episodeScore! || (a.paragraphId < b.paragraphId ? -1 : 1);
+    if (this.weakest.length === LINKS_TO_REVIEW && weaker(row, this.weakest[LINKS_TO_REVIEW - 1]!) > 0) return;
+    this.weakest.push(row);
+    this.weakest.sort(weaker);
+    this.weakest.length = Math.min(this.weakest.length, LINKS_TO_REVIEW);
+  }
+}
+
+/** Ten equal bins over [0, 1]. */
+const binOf = (score: number) => Math.min(9, Math.floor(score * 10));
+
 const escapeHtml = (text: string) =>
   text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;");
-
-const countBy = <T>(items: readonly T[], key: (item: T) => string) => {
-  const counts = new Map<string, number>();
-  for (const item of items) counts.set(key(item), (counts.get(key(item)) ?? 0) + 1);
-  return counts;
-};
 
 /** Horizontal bars, one per labelled value, longest first. */
 function barChart(values: Array<[string, number]>, title: string): string {
@@ -47,10 +76,7 @@ function barChart(values: Array<[string, number]>, title: string): string {
   return `<svg role="img" aria-label="${escapeHtml(title)}" width="${labelWidth + barWidth + 60}" height="${height}" viewBox="0 0 ${labelWidth + barWidth + 60} ${height}">${rows.join("")}</svg>`;
 }
 
-/** Ten equal bins over [0, 1]. */
-function histogram(scores: number[], title: string): string {
-  const bins = Array.from({ length: 10 }, () => 0);
-  for (const score of scores) bins[Math.min(9, Math.floor(score * 10))]!++;
+function histogram(bins: readonly number[], title: string): string {
   const max = Math.max(1, ...bins);
   const [width, height, binWidth] = [420, 140, 40];
   const bars = bins.map((count, index) => {
@@ -66,12 +92,8 @@ function histogram(scores: number[], title: string): string {
 }
 
 /** Episodes × languages: one cell per pair, darker with more paragraphs, empty where there are none. */
-function coverageMatrix(episodes: EpisodeRow[], paragraphs: ParagraphRow[]): string {
-  const languages = [...countBy(paragraphs.filter((p) => p.episodeCode !== null), (p) => p.language)].sort(([a], [b]) => (a < b ? -1 : 1)).map(([l]) => l);
-  const counts = countBy(
-    paragraphs.filter((p) => p.episodeCode !== null),
-    (p) => `${p.episodeCode} ${p.language}`,
-  );
+function coverageMatrix(episodes: EpisodeRow[], linkCounts: ReportInput["linkCounts"]): string {
+  const languages = [...new Set([...linkCounts.values()].flatMap((byLanguage) => [...byLanguage.keys()]))].sort();
   const cell = 9;
   const left = 40;
   const top = 30;
@@ -87,7 +109,7 @@ function coverageMatrix(episodes: EpisodeRow[], paragraphs: ParagraphRow[]): str
   languages.forEach((language, row) => {
     parts.push(`<text x="${left - 6}" y="${top + row * cell + cell - 1}" text-anchor="end" font-size="9">${escapeHtml(language)}</text>`);
     episodes.forEach((episode, column) => {
-      const count = counts.get(`${episode.episodeCode} ${language}`) ?? 0;
+      const count = linkCounts.get(episode.episodeCode)?.get(language) ?? 0;
       const fill = count === 0 ? "#f2f2f2" : count === 1 ? "#9ecae1" : count === 2 ? "#4292c6" : "#08519c";
       parts.push(
         `<rect x="${xOf(column)}" y="${top + row * cell}" width="${cell - 1}" height="${cell - 1}" fill="${fill}"><title>${episode.episodeCode} ${escapeHtml(language)}: ${count}</title></rect>`,
@@ -103,15 +125,10 @@ function table(headers: string[], rows: string[][]): string {
   return `<table><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table>`;
 }
 
-export function renderReport({ blobs, occurrences, paragraphs, episodes, rejects, manifest }: ReportInput): string {
-  const linked = paragraphs.filter((paragraph) => paragraph.episodeCode !== null);
-  const clusters = new Set(paragraphs.map((paragraph) => paragraph.nearDupCluster)).size;
+export function renderReport({ blobs, occurrences, paragraphs, episodes, linkCounts, rejects, manifest }: ReportInput): string {
   const episodesCovered = episodes.filter((episode) => episode.paragraphCount > 0).length;
-  const languages = [...countBy(paragraphs, (p) => p.language)].sort(([a, x], [b, y]) => y - x || (a < b ? -1 : 1));
-  const weakest = [...linked]
-    .sort((a, b) => a.episodeScore! - b.episodeScore! || (a.paragraphId < b.paragraphId ? -1 : 1))
-    .slice(0, LINKS_TO_REVIEW);
-  const abstained = paragraphs.length - linked.length;
+  const languages = [...paragraphs.languages].sort(([a, x], [b, y]) => y - x || (a < b ? -1 : 1));
+  const abstained = paragraphs.paragraphs - paragraphs.linked;
 
   return `<!doctype html>
 <html lang="en">
@@ -136,9 +153,9 @@ th { background: #f6f6f6; } .numbers td:nth-child(2) { text-align: right; } .not
 ${table(["stage", "rows"], [
   ["raw blobs read", String(blobs)],
   ["paragraph occurrences", String(occurrences)],
-  ["distinct paragraphs (after exact dedup)", String(paragraphs.length)],
-  ["near-duplicate clusters", String(clusters)],
-  ["paragraphs linked to an episode", String(linked.length)],
+  ["distinct paragraphs (after exact dedup)", String(paragraphs.paragraphs)],
+  ["near-duplicate clusters", String(paragraphs.clusters)],
+  ["paragraphs linked to an episode", String(paragraphs.linked)],
   ["paragraphs linked to none (abstained)", String(abstained)],
   ["episodes with at least one paragraph", `${episodesCovered} of ${episodes.length}`],
   ["rejected inputs", String(rejects.length)],
@@ -149,18 +166,18 @@ ${barChart(languages, "Distinct paragraphs per language")}
 
 <h2>Coverage: episodes × languages</h2>
 <p class="note">One column per episode (seasons 1–6, left to right), one row per language; an empty cell is an episode with no description in that language.<span class="legend"><span style="background:#f2f2f2"></span>0<span style="background:#9ecae1"></span>1<span style="background:#4292c6"></span>2<span style="background:#08519c"></span>3+</span></p>
-${linked.length === 0 ? "<p>No paragraph is linked to an episode.</p>" : coverageMatrix(episodes, paragraphs)}
+${paragraphs.linked === 0 ? "<p>No paragraph is linked to an episode.</p>" : coverageMatrix(episodes, linkCounts)}
 
 <h2>Score distributions</h2>
-<p>Language score (probability of the top language), all ${paragraphs.length} paragraphs:</p>
-${histogram(paragraphs.map((p) => p.languageScore), "Language score distribution")}
-<p>Episode score (linker confidence), ${linked.length} linked paragraphs:</p>
-${histogram(linked.map((p) => p.episodeScore!), "Episode score distribution")}
+<p>Language score (probability of the top language), all ${paragraphs.paragraphs} paragraphs:</p>
+${histogram(paragraphs.languageScoreBins, "Language score distribution")}
+<p>Episode score (linker confidence), ${paragraphs.linked} linked paragraphs:</p>
+${histogram(paragraphs.episodeScoreBins, "Episode score distribution")}
 
 <h2>Weakest episode links, to review</h2>
 ${table(
   ["episode", "score", "runner-up", "source", "text"],
-  weakest.map((p) => [
+  paragraphs.weakest.map((p) => [
     `${p.episodeCode} ${p.episodeTitle}`,
     p.episodeScore!.toFixed(4),
     p.episodeRunnerUp ? `${p.episodeRunnerUp} (${p.episodeRunnerUpScore!.toFixed(4)})` : "-",

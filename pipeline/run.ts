@@ -1,43 +1,39 @@
 import { readFileSync } from "node:fs";
-import { writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
+import os from "node:os";
 import path from "node:path";
-import { pathToFileURL } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import pLimit from "p-limit";
+import { parse } from "csv-parse/sync";
 import { columnSpecs } from "../schemas/columns.js";
 import { manifestSchema, type Manifest } from "../schemas/manifest.js";
-import {
-  episodeRowSchema,
-  languageTaggedParagraphSchema,
-  linkedParagraphSchema,
-  occurrenceRowSchema,
-  occurrenceSchema,
-  paragraphRowSchema,
-  distinctParagraphSchema,
-  rejectSchema,
-  type Occurrence,
-  type ParagraphRow,
-  type Reject,
-} from "../schemas/records.js";
-import { dedupExact } from "./dedup.js";
-import { blobSequences, countLinksByEpisode, linkEpisodes, loadCatalog } from "./episode.js";
-import { listRawFiles, readRawFile, type DecodedBlob } from "./ingest.js";
-import { clusterNearDuplicates } from "./neardup.js";
-import { loadLanguageIdentifier, tagLanguages } from "./language.js";
+import { blobSchema, episodeRowSchema, occurrenceRowSchema, paragraphRowSchema, rejectSchema, type Blob, type OccurrenceRow, type ParagraphRow, type Reject } from "../schemas/records.js";
+import type { BlobAnalysis } from "./analyze.js";
+import type { BlobTaskResult, BlobWorkerSetup } from "./blob-worker.js";
+import { AnalysisCache, analysisVersionOf } from "./cache.js";
+import { ExactDedup } from "./dedup.js";
+import { decideInContext, EpisodeTally, loadCatalog, mergeContext, type ContextBonus } from "./episode.js";
+import { GrowableArray } from "./growable.js";
+import { listRawFiles } from "./ingest.js";
+import { languageModelVersion } from "./language.js";
+import { clusterCandidates, nearDupKey, NearDupCandidates, unpackPair } from "./neardup.js";
+import { WorkerPool } from "./pool.js";
+import { Progress, type ProgressSinks } from "./progress.js";
 import { prepareStaging, swapIntoPlace } from "./publish.js";
-import { renderReport } from "./report.js";
-import { splitBlob } from "./split.js";
-import { sha256Hex } from "./text.js";
-import { checkNothingLost, PipelineError, validateRecords } from "./validate.js";
-import { toArrowTable, writeTable } from "./write.js";
+import { ParagraphStatistics, renderReport } from "./report.js";
+import { normalizeText, sha256Hex } from "./text.js";
+import { PipelineError, validateRecords } from "./validate.js";
+import { openTableWriter, type WrittenFile } from "./write.js";
 
-export interface BuildOptions {
+export interface BuildOptions extends ProgressSinks {
   rawDir: string;
   outDir: string;
   /** Fail (after writing OUT) when anything was rejected: for CI that wants clean input. */
   strict?: boolean;
-  /** Where progress and the summary go; tests pass a no-op. */
-  log: (line: string) => void;
+  /** Per-blob analyses, content-addressed; defaults to `.<OUT>.cache` beside OUT. */
+  cacheDir?: string;
+  /** Worker threads for the per-blob stage; defaults to one per core. */
+  threads?: number;
 }
 
 export interface BuildSummary {
@@ -47,95 +43,261 @@ export interface BuildSummary {
   linkedParagraphs: number;
   rejects: Reject[];
   outputs: Manifest["outputs"];
+  /** Blobs analysed in this build (the rest came from the cache). */
+  blobsAnalysed: number;
+  /** True when OUT already held this build's outputs and nothing was rewritten. */
+  upToDate: boolean;
 }
 
-const READ_CONCURRENCY = 8;
-const PACKAGE_VERSION = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
+const PROJECT_ROOT = fileURLToPath(new URL("..", import.meta.url));
+const PACKAGE_VERSION = (JSON.parse(readFileSync(path.join(PROJECT_ROOT, "package.json"), "utf8")) as { version: string }).version;
+const TABLE_FORMATS = ["parquet", "arrow", "csv"] as const;
 
-/** raw blobs → paragraphs, occurrences, episodes, rejects and a manifest in OUT. */
-export async function buildDataset({ rawDir, outDir, strict = false, log }: BuildOptions): Promise<BuildSummary> {
-  const sourceFiles = await listRawFiles(rawDir);
-  const limit = pLimit(READ_CONCURRENCY);
-  const ingested = await Promise.all(sourceFiles.map((sourceFile) => limit(() => readRawFile(rawDir, sourceFile))));
+interface ReadBlob {
+  blob: Blob;
+  cacheKey: string;
+}
 
-  const decodedBlobs: DecodedBlob[] = [];
-  const rejects: Reject[] = [];
-  for (const result of ingested) {
-    if (result.kind === "blob") decodedBlobs.push(result.decoded);
-    else rejects.push(result.reject);
-  }
-
-  const occurrences: Occurrence[] = [];
-  for (const decoded of decodedBlobs) {
-    const split = splitBlob(decoded);
-    occurrences.push(...split.occurrences);
-    rejects.push(...split.rejects);
-  }
-  rejects.sort((a, b) => (a.sourceFile < b.sourceFile ? -1 : a.sourceFile > b.sourceFile ? 1 : a.lineStart - b.lineStart));
-  validateRecords(occurrenceSchema, occurrences, "split → dedup");
-  validateRecords(rejectSchema, rejects, "ingest → rejects");
-  checkNothingLost(decodedBlobs, occurrences, rejects);
-
-  const { paragraphs, occurrenceRows } = dedupExact(occurrences);
-  validateRecords(distinctParagraphSchema, paragraphs, "dedup → language");
-  validateRecords(occurrenceRowSchema, occurrenceRows, "dedup → occurrences");
-
-  const identifier = await loadLanguageIdentifier();
-  const tagged = validateRecords(languageTaggedParagraphSchema, await tagLanguages(paragraphs, identifier), "language → episode");
-
+/**
+ * raw blobs → paragraphs, occurrences, episodes, rejects, a report and a manifest in OUT.
+ *
+ * 1. Per blob, on worker threads: split, ids, language, episode evidence, near-dup
+ *    fingerprints (pipeline/analyze.ts), stored in the content-addressed cache.
+ * 2. Global, streaming over the cached analyses in blob order, holding ids, counts and
+ *    32-bit keys but no texts: exact dedup and near-dup candidates; then near-dup
+ *    verification and context across blobs; then the final episode decisions, validation
+ *    and the writers, batch by batch.
+ */
+export async function buildDataset(options: BuildOptions): Promise<BuildSummary> {
+  const { rawDir, outDir, strict = false, log } = options;
+  const progress = new Progress(options);
   const catalog = await loadCatalog();
-  const linked = validateRecords(linkedParagraphSchema, linkEpisodes(tagged, blobSequences(occurrenceRows), catalog.index), "episode → write");
-
-  const clusters = clusterNearDuplicates(linked);
-  const paragraphRows: ParagraphRow[] = linked.map((paragraph, index) => ({ ...paragraph, nearDupCluster: clusters[index]! }));
-  validateRecords(paragraphRowSchema, paragraphRows, "paragraphs → write");
-  const episodeRows = validateRecords(episodeRowSchema, countLinksByEpisode(catalog.catalog, linked), "episodes → write");
-
-  const staging = await prepareStaging(outDir);
-  const outputs: Manifest["outputs"] = [
-    ...(await writeTable(toArrowTable(paragraphRowSchema, paragraphRows), staging, "paragraphs", ["parquet", "arrow", "csv"])),
-    ...(await writeTable(toArrowTable(occurrenceRowSchema, occurrenceRows), staging, "occurrences", ["parquet", "arrow", "csv"])),
-    ...(await writeTable(toArrowTable(episodeRowSchema, episodeRows), staging, "episodes", ["parquet", "arrow", "csv"])),
-    ...(await writeTable(toArrowTable(rejectSchema, rejects), staging, "rejects", ["csv"])),
-  ];
-  const provenance: Omit<Manifest, "outputs"> = {
-    packageVersion: PACKAGE_VERSION,
-    schemaVersion: schemaVersion(),
-    languageModelVersion: identifier.version,
-    catalogVersion: catalog.version,
-    inputs: decodedBlobs.map(({ blob }) => ({ path: blob.sourceFile, bytes: blob.sizeBytes, sha256: blob.blobSha256 })),
-  };
-  const report = renderReport({
-    blobs: decodedBlobs.length,
-    occurrences: occurrences.length,
-    paragraphs: paragraphRows,
-    episodes: episodeRows,
-    rejects,
-    manifest: provenance,
-  });
-  await writeFile(path.join(staging, "report.html"), report);
-  outputs.push({ path: "report.html", rows: null, sha256: sha256Hex(report) });
-  const manifest = validateRecords(manifestSchema, [{ ...provenance, outputs }], "manifest → write")[0]!;
-  await writeFile(path.join(staging, "manifest.json"), `${JSON.stringify(manifest, null, 2)}\n`);
-  await swapIntoPlace(outDir);
-
-  const summary: BuildSummary = {
-    blobs: decodedBlobs.length,
-    occurrences: occurrences.length,
-    paragraphs: paragraphs.length,
-    linkedParagraphs: linked.filter((paragraph) => paragraph.episodeCode !== null).length,
-    rejects,
-    outputs,
-  };
-  log(
-    `built ${outDir}: ${summary.blobs} blobs → ${summary.occurrences} occurrences → ${summary.paragraphs} distinct paragraphs ` +
-      `(${summary.linkedParagraphs} linked to an episode); ${rejects.length} rejected`,
+  const cache = new AnalysisCache(
+    options.cacheDir ?? path.join(path.dirname(outDir), `.${path.basename(outDir)}.cache`),
+    await analysisVersionOf({
+      sourceDirectories: [path.join(PROJECT_ROOT, "pipeline"), path.join(PROJECT_ROOT, "schemas")],
+      lockFile: path.join(PROJECT_ROOT, "package-lock.json"),
+      languageModel: languageModelVersion(),
+      catalog: catalog.version,
+    }),
   );
-  for (const reject of rejects) log(`  rejected ${reject.sourceFile} lines ${reject.lineStart}-${reject.lineEnd}: ${reject.reason}`);
-  if (strict && rejects.length > 0) {
-    throw new PipelineError(`STRICT: ${rejects.length} input(s) rejected; see ${path.join(outDir, "rejects.csv")}.`);
+
+  const { blobs, fileRejects, blobsAnalysed } = await analyseBlobs(rawDir, cache, options.threads ?? os.availableParallelism(), progress);
+  const buildKey = sha256Hex(
+    JSON.stringify([PACKAGE_VERSION, cache.analysisVersion, blobs.map(({ blob, cacheKey }) => [blob.sourceFile, cacheKey]), fileRejects]),
+  );
+  const previous = await upToDateManifest(outDir, buildKey);
+  let summary: BuildSummary;
+  if (previous) {
+    const rejects = parse(await readFile(path.join(outDir, "rejects.csv"), "utf8"), { columns: true, cast: (value, { column }) => (column === "line_start" || column === "line_end" ? Number(value) : value) }) as Array<Record<string, string | number>>;
+    summary = {
+      ...previous.counts,
+      rejects: rejects.map((row) => ({ sourceFile: String(row.source_file), lineStart: Number(row.line_start), lineEnd: Number(row.line_end), reason: String(row.reason) })),
+      outputs: previous.outputs,
+      blobsAnalysed,
+      upToDate: true,
+    };
+    log(`${outDir} is up to date (build key ${buildKey.slice(0, 12)}): nothing rewritten`);
+  } else {
+    summary = { ...(await assemble(blobs, fileRejects, cache, catalog, outDir, buildKey, progress)), blobsAnalysed, upToDate: false };
+  }
+  await cache.keepOnly(new Set(blobs.map(({ cacheKey }) => cacheKey)));
+
+  for (const line of progress.summaryTable()) log(line);
+  log(
+    `built ${outDir}: ${summary.blobs} blobs (${blobsAnalysed} analysed, ${summary.blobs - blobsAnalysed} from cache) → ${summary.occurrences} occurrences → ` +
+      `${summary.paragraphs} distinct paragraphs (${summary.linkedParagraphs} linked to an episode); ${summary.rejects.length} rejected`,
+  );
+  for (const reject of summary.rejects) log(`  rejected ${reject.sourceFile} lines ${reject.lineStart}-${reject.lineEnd}: ${reject.reason}`);
+  if (strict && summary.rejects.length > 0) {
+    throw new PipelineError(`STRICT: ${summary.rejects.length} input(s) rejected; see ${path.join(outDir, "rejects.csv")}.`);
   }
   return summary;
+}
+
+/** Stage 1: every raw file through a worker thread; analyses land in the cache. Results keep the sorted file order. */
+async function analyseBlobs(rawDir: string, cache: AnalysisCache, threads: number, progress: Progress) {
+  const sourceFiles = await listRawFiles(rawDir);
+  const setup: BlobWorkerSetup = { rawDir, cacheDirectory: cache.directory, analysisVersion: cache.analysisVersion };
+  const pool = new WorkerPool<{ sourceFile: string }, BlobTaskResult>(new URL("./blob-worker.ts", import.meta.url), Math.max(1, threads), setup);
+  const stage = progress.stage("analyse blobs (split, language, evidence, fingerprints)");
+  let results: BlobTaskResult[];
+  try {
+    results = await Promise.all(
+      sourceFiles.map(async (sourceFile) => {
+        const result = await pool.run({ sourceFile });
+        stage.advance({ rowsIn: 1, rowsOut: result.kind === "blob" && !result.cached ? 1 : 0, bytes: result.kind === "blob" ? result.blob.sizeBytes : 0 });
+        return result;
+      }),
+    );
+  } finally {
+    await pool.close();
+  }
+  stage.done();
+  const blobs: ReadBlob[] = [];
+  const fileRejects: Reject[] = [];
+  for (const result of results) {
+    if (result.kind === "blob") blobs.push({ blob: validateRecords(blobSchema, [result.blob], "ingest → split")[0]!, cacheKey: result.cacheKey });
+    else fileRejects.push(validateRecords(rejectSchema, [result.reject], "ingest → rejects")[0]!);
+  }
+  return { blobs, fileRejects, blobsAnalysed: results.filter((result) => result.kind === "blob" && !result.cached).length };
+}
+
+/** Stage 2: the global steps over the cached analyses, writing OUT through a staging folder. */
+async function assemble(
+  blobs: ReadBlob[],
+  fileRejects: Reject[],
+  cache: AnalysisCache,
+  catalog: Awaited<ReturnType<typeof loadCatalog>>,
+  outDir: string,
+  buildKey: string,
+  progress: Progress,
+): Promise<Omit<BuildSummary, "blobsAnalysed" | "upToDate">> {
+  const totalBytes = blobs.reduce((sum, { blob }) => sum + blob.sizeBytes, 0);
+  const eachAnalysis = async function* (ordinals: Iterable<number> = blobs.keys()): AsyncGenerator<[number, ReadBlob, BlobAnalysis]> {
+    for (const ordinal of ordinals) yield [ordinal, blobs[ordinal]!, await cache.read(blobs[ordinal]!.cacheKey)];
+  };
+
+  // Exact dedup across blobs and near-dup candidates, in first-occurrence order.
+  let stage = progress.stage("exact dedup, near-dup candidates", totalBytes);
+  const dedup = new ExactDedup();
+  const candidates = new NearDupCandidates();
+  const firstBlobOf = new GrowableArray((length) => new Int32Array(length));
+  const repeatedAcrossBlobs = new Set<number>();
+  const blobsToReread = new Set<number>();
+  const lineRejects: Reject[] = [];
+  let occurrences = 0;
+  for await (const [ordinal, { blob }, analysis] of eachAnalysis()) {
+    for (const occurrence of analysis.occurrences) {
+      const { paragraphNumber, first } = dedup.add(occurrence.paragraphId);
+      if (first) {
+        candidates.add(paragraphNumber, occurrence.paragraph!.fingerprint);
+        firstBlobOf.push(ordinal);
+      } else if (occurrence.paragraph && firstBlobOf.at(paragraphNumber) !== ordinal) {
+        repeatedAcrossBlobs.add(paragraphNumber);
+        blobsToReread.add(ordinal).add(firstBlobOf.at(paragraphNumber));
+      }
+    }
+    occurrences += analysis.occurrences.length;
+    lineRejects.push(...analysis.lineRejects.map((reject) => ({ sourceFile: blob.sourceFile, ...reject })));
+    stage.advance({ bytes: blob.sizeBytes, rowsIn: analysis.occurrences.length });
+  }
+  const pairs = candidates.pairs();
+  stage.done({ rowsIn: occurrences, rowsOut: dedup.paragraphs });
+
+  // Verification needs the texts of candidate paragraphs only, and context across blobs
+  // the paragraphs that occur in several; only the blobs holding them are read again.
+  stage = progress.stage("near-dup verification, context across blobs");
+  const needsKey = new Uint8Array(dedup.paragraphs);
+  for (const packed of pairs) {
+    for (const paragraphNumber of unpackPair(packed)) {
+      needsKey[paragraphNumber] = 1;
+      blobsToReread.add(firstBlobOf.at(paragraphNumber));
+    }
+  }
+  const keys = new Map<number, string>();
+  const contextAcrossBlobs = new Map<number, ContextBonus>();
+  for await (const [ordinal, , analysis] of eachAnalysis([...blobsToReread].sort((a, b) => a - b))) {
+    for (const { paragraph } of analysis.occurrences) {
+      if (!paragraph) continue;
+      const paragraphNumber = dedup.numberOf(paragraph.paragraphId);
+      if (needsKey[paragraphNumber] && firstBlobOf.at(paragraphNumber) === ordinal) keys.set(paragraphNumber, nearDupKey(normalizeText(paragraph.text)));
+      if (repeatedAcrossBlobs.has(paragraphNumber)) {
+        const context = contextAcrossBlobs.get(paragraphNumber) ?? new Map();
+        contextAcrossBlobs.set(paragraphNumber, mergeContext(context, new Map(paragraph.context), paragraph.evidence, catalog.index));
+      }
+    }
+  }
+  const clusterRoots = clusterCandidates(dedup.paragraphs, pairs, (paragraphNumber) => keys.get(paragraphNumber)!);
+  keys.clear();
+  stage.done({ rowsIn: pairs.length, rowsOut: dedup.paragraphs });
+
+  // Final decisions, validation and writing, blob by blob in output order.
+  stage = progress.stage("link, validate, write", totalBytes);
+  const staging = await prepareStaging(outDir);
+  const paragraphWriter = await openTableWriter<ParagraphRow>(paragraphRowSchema, staging, "paragraphs", TABLE_FORMATS);
+  const occurrenceWriter = await openTableWriter<OccurrenceRow>(occurrenceRowSchema, staging, "occurrences", TABLE_FORMATS);
+  const statistics = new ParagraphStatistics();
+  const tally = new EpisodeTally();
+  for await (const [ordinal, { blob }, analysis] of eachAnalysis()) {
+    const occurrenceRows: OccurrenceRow[] = [];
+    const paragraphRows: ParagraphRow[] = [];
+    for (const { paragraph, ...place } of analysis.occurrences) {
+      occurrenceRows.push({ sourceFile: blob.sourceFile, ...place, blobSha256: blob.blobSha256 });
+      if (!paragraph) continue;
+      const paragraphNumber = dedup.numberOf(paragraph.paragraphId);
+      if (firstBlobOf.at(paragraphNumber) !== ordinal) continue;
+      const context = contextAcrossBlobs.get(paragraphNumber) ?? new Map(paragraph.context);
+      paragraphRows.push({
+        paragraphId: paragraph.paragraphId,
+        text: paragraph.text,
+        language: paragraph.language,
+        languageScore: paragraph.languageScore,
+        ...decideInContext(paragraph.evidence, context, catalog.index),
+        nearDupCluster: dedup.idOf(clusterRoots[paragraphNumber]!),
+        sourceFile: blob.sourceFile,
+        lineStart: place.lineStart,
+        occurrenceCount: dedup.occurrenceCountOf(paragraphNumber),
+      });
+    }
+    await occurrenceWriter.write(validateRecords(occurrenceRowSchema, occurrenceRows, "dedup → occurrences"));
+    await paragraphWriter.write(validateRecords(paragraphRowSchema, paragraphRows, "paragraphs → write"));
+    for (const row of paragraphRows) {
+      statistics.observe(row);
+      tally.add(row);
+    }
+    stage.advance({ bytes: blob.sizeBytes, rowsIn: occurrenceRows.length, rowsOut: paragraphRows.length });
+  }
+  const episodeRows = validateRecords(episodeRowSchema, tally.rows(catalog.catalog), "episodes → write");
+  const rejects = validateRecords(rejectSchema, [...fileRejects, ...lineRejects].sort(bySourceAndLine), "ingest → rejects");
+  const outputs: WrittenFile[] = [
+    ...(await paragraphWriter.close()),
+    ...(await occurrenceWriter.close()),
+    ...(await writeAll(episodeRowSchema, episodeRows, staging, "episodes", TABLE_FORMATS)),
+    ...(await writeAll(rejectSchema, rejects, staging, "rejects", ["csv"])),
+  ];
+  stage.done();
+
+  stage = progress.stage("report, manifest, publish");
+  const counts = { blobs: blobs.length, occurrences, paragraphs: dedup.paragraphs, linkedParagraphs: statistics.linked };
+  const provenance: Omit<Manifest, "outputs"> = {
+    buildKey,
+    counts,
+    packageVersion: PACKAGE_VERSION,
+    schemaVersion: schemaVersion(),
+    languageModelVersion: languageModelVersion(),
+    catalogVersion: catalog.version,
+    inputs: blobs.map(({ blob }) => ({ path: blob.sourceFile, bytes: blob.sizeBytes, sha256: blob.blobSha256 })),
+  };
+  const report = renderReport({ blobs: blobs.length, occurrences, paragraphs: statistics, episodes: episodeRows, linkCounts: tally.counts, rejects, manifest: provenance });
+  await writeFile(path.join(staging, "report.html"), report);
+  const manifest = validateRecords(manifestSchema, [{ ...provenance, outputs: [...outputs, { path: "report.html", rows: null, sha256: sha256Hex(report) }] }], "manifest → write")[0]!;
+  await writeFile(path.join(staging, "manifest.json"), `${JSON.stringify(manifest, null, 2)}\n`);
+  await swapIntoPlace(outDir);
+  stage.done();
+  return { ...counts, rejects, outputs: manifest.outputs };
+}
+
+async function writeAll<T extends object>(schema: Parameters<typeof openTableWriter>[0], rows: T[], directory: string, name: string, formats: readonly ("parquet" | "arrow" | "csv")[]) {
+  const writer = await openTableWriter<T>(schema, directory, name, formats);
+  await writer.write(rows);
+  return writer.close();
+}
+
+const bySourceAndLine = (a: Reject, b: Reject) => (a.sourceFile < b.sourceFile ? -1 : a.sourceFile > b.sourceFile ? 1 : a.lineStart - b.lineStart);
+
+/** The manifest of OUT when it was built with `buildKey` and every output file still has its recorded hash. */
+async function upToDateManifest(outDir: string, buildKey: string): Promise<Manifest | null> {
+  try {
+    const manifest = manifestSchema.parse(JSON.parse(await readFile(path.join(outDir, "manifest.json"), "utf8")));
+    if (manifest.buildKey !== buildKey) return null;
+    for (const output of manifest.outputs) {
+      if (sha256Hex(await readFile(path.join(outDir, output.path))) !== output.sha256) return null;
+    }
+    return manifest;
+  } catch {
+    return null;
+  }
 }
 
 /** Changes whenever an output column's name, type or nullability changes. */
@@ -151,11 +313,22 @@ async function main(): Promise<void> {
     options: {
       raw: { type: "string", default: "raw" },
       out: { type: "string", default: "out" },
+      cache: { type: "string" },
+      threads: { type: "string" },
       strict: { type: "boolean", default: false },
     },
   });
+  const toStderr = (line: string) => process.stderr.write(`${line}\n`);
   try {
-    await buildDataset({ rawDir: values.raw!, outDir: values.out!, strict: values.strict!, log: (line) => process.stderr.write(`${line}\n`) });
+    await buildDataset({
+      rawDir: values.raw!,
+      outDir: values.out!,
+      strict: values.strict!,
+      ...(values.cache !== undefined && { cacheDir: values.cache }),
+      ...(values.threads !== undefined && { threads: Number(values.threads) }),
+      log: toStderr,
+      ...(process.stderr.isTTY && { status: (line: string) => process.stderr.write(`\r\x1b[K${line}`) }),
+    });
   } catch (error) {
     if (error instanceof PipelineError) {
       process.stderr.write(`build failed: ${error.message}\n`);

@@ -63,3 +63,20 @@ function toCsv(table: Table): string {
   for (let row = 0; row < table.numRows; row++) records.push(vectors.map((vector) => vector.get(row)));
   return stringify(records, { header: true, columns, record_delimiter: "\n", eof: true });
 }
+
+// TEMPORARY until the streaming writer lands: buffers every row.
+export interface TableWriter<T> {
+  write(rows: readonly T[]): Promise<void>;
+  close(): Promise<WrittenFile[]>;
+}
+export async function openTableWriter<T extends object>(schema: z.ZodObject, directory: string, name: string, formats: readonly OutputFormat[]): Promise<TableWriter<T>> {
+  const buffered: T[] = [];
+  return {
+    async write(rows) {
+      buffered.push(...rows);
+    },
+    async close() {
+      return writeTable(toArrowTable(schema, buffered), directory, name, formats);
+    },
+  };
+}

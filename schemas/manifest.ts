@@ -7,6 +7,18 @@ const fileEntry = z.object({
 
 /** manifest.json: what went in, what came out, and the versions of everything that decided it. */
 export const manifestSchema = z.object({
+  /**
+   * Hash of everything that decides the outputs: each input's path and content hash, and
+   * the versions of code, model and catalog. A rebuild with the same key and intact
+   * outputs would write the same bytes, so it is skipped.
+   */
+  buildKey: z.string().regex(/^[0-9a-f]{64}$/),
+  counts: z.object({
+    blobs: z.number().int().min(0),
+    occurrences: z.number().int().min(0),
+    paragraphs: z.number().int().min(0),
+    linkedParagraphs: z.number().int().min(0),
+  }),
   packageVersion: z.string(),
   schemaVersion: z.string(),
   languageModelVersion: z.string(),

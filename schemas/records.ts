@@ -136,6 +136,7 @@ export type OccurrenceRow = z.infer<typeof occurrenceRowSchema>;
 export type DistinctParagraph = z.infer<typeof distinctParagraphSchema>;
 export type LanguageTaggedParagraph = z.infer<typeof languageTaggedParagraphSchema>;
 export type LinkedParagraph = z.infer<typeof linkedParagraphSchema>;
+export type LanguageFields = z.infer<typeof languageFields>;
 export type EpisodeFields = z.infer<typeof episodeFields>;
 export type ParagraphRow = z.infer<typeof paragraphRowSchema>;
 export type Reject = z.infer<typeof rejectSchema>;

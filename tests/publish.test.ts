@@ -51,6 +51,7 @@ describe("crash safety", () => {
 
     await buildDataset({ rawDir: newRaw, outDir: out, log: () => {} });
     expect(await snapshot(out)).toEqual(newSnapshot);
-    expect((await readdir(root)).sort()).toEqual(["out", "raw-new", "raw-old"]);
+    // Beside OUT only the analysis cache remains: no staging folder, no previous OUT.
+    expect((await readdir(root)).sort()).toEqual([".out.cache", "out", "raw-new", "raw-old"]);
   });
 });

@@ -1,11 +1,12 @@
 import { createHash } from "node:crypto";
-import { readFileSync, readdirSync } from "node:fs";
-import { mkdtemp } from "node:fs/promises";
+import { appendFileSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { cp, mkdtemp } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { tableFromIPC } from "apache-arrow";
 import { beforeAll, describe, expect, it } from "vitest";
 import { buildDataset, type BuildSummary } from "../pipeline/run.js";
+import { generateCorpus } from "../tools/corpus.js";
 import { readArrowRows, readCsvRows, readParquetRows, type Row } from "./readers.js";
 
 const RAW = path.resolve("raw");
@@ -99,5 +100,63 @@ describe("a build of raw/", () => {
     const second = readAllBytes(secondOut);
     expect(Object.keys(second).sort()).toEqual(Object.keys(first).sort());
     for (const name of Object.keys(first)) expect(second[name]!.equals(first[name]!), name).toBe(true);
+  });
+});
+
+describe("parallel and incremental builds", () => {
+  let root: string;
+  let rawDir: string;
+  const build = (outDir: string, cacheDir: string, threads = 2) => buildDataset({ rawDir, outDir, cacheDir, threads, log: () => {} });
+  const expectSameBytes = (actualDir: string, expectedDir: string) => {
+    const [actual, expected] = [readAllBytes(actualDir), readAllBytes(expectedDir)];
+    expect(Object.keys(actual).sort()).toEqual(Object.keys(expected).sort());
+    for (const name of Object.keys(expected)) expect(actual[name]!.equals(expected[name]!), name).toBe(true);
+  };
+
+  beforeAll(async () => {
+    root = await mkdtemp(path.join(os.tmpdir(), "satc-incremental-"));
+    rawDir = path.join(root, "raw");
+    // Dozens of small blobs with exact and near duplicates across them, in both layouts:
+    // several small synthetic corpora side by side.
+    for (let part = 0; part < 12; part++) {
+      const generated = path.join(root, "generated", `part-${part}`);
+      await generateCorpus(RAW, generated, 6 * 1024 + part * 1024);
+      await cp(generated, path.join(rawDir, `part-${part}`), { recursive: true });
+    }
+  });
+
+  it("writes the same bytes with one worker thread as with several", async () => {
+    const serial = await build(path.join(root, "serial"), path.join(root, "cache-serial"), 1);
+    const parallel = await build(path.join(root, "parallel"), path.join(root, "cache-parallel"), 3);
+    expect(serial.blobs).toBeGreaterThan(10);
+    expect(serial.paragraphs).toBeLessThan(serial.occurrences);
+    expect(parallel.blobsAnalysed).toBe(parallel.blobs);
+    expectSameBytes(path.join(root, "parallel"), path.join(root, "serial"));
+  });
+
+  it("after one blob changes, reanalyses only that blob and writes what a clean build writes", async () => {
+    const [cachedOut, cache] = [path.join(root, "cached"), path.join(root, "cache-incremental")];
+    await build(cachedOut, cache);
+    const changed = "part-3/blob-00000.txt";
+    appendFileSync(path.join(rawDir, changed), "Charlotte verliebt sich in ihren Scheidungsanwalt Harry.\n");
+
+    const rebuilt = await build(cachedOut, cache);
+    expect(rebuilt.blobsAnalysed).toBe(1);
+    expect(rebuilt.upToDate).toBe(false);
+    await build(path.join(root, "clean"), path.join(root, "cache-clean"));
+    expectSameBytes(cachedOut, path.join(root, "clean"));
+  });
+
+  it("skips a rebuild whose inputs and versions are unchanged, unless an output was altered", async () => {
+    const [out, cache] = [path.join(root, "cached"), path.join(root, "cache-incremental")];
+    const before = readAllBytes(out);
+    const again = await build(out, cache);
+    expect(again).toMatchObject({ upToDate: true, blobsAnalysed: 0 });
+    expect(again.paragraphs).toBe(readCsvRows(path.join(out, "paragraphs.csv"), new Set()).length);
+
+    writeFileSync(path.join(out, "paragraphs.csv"), "tampered\n");
+    const repaired = await build(out, cache);
+    expect(repaired).toMatchObject({ upToDate: false, blobsAnalysed: 0 });
+    for (const [name, bytes] of Object.entries(before)) expect(readFileSync(path.join(out, name)).equals(bytes), name).toBe(true);
   });
 });
