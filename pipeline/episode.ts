@@ -125,12 +125,12 @@ export function indexCatalog(catalog: Catalog): CatalogIndex {
 
   // Per episode: its features, each a list of folded terms with a feature weight.
   const featuresPerEpisode = episodes.map((episode) => {
-    const features: Array<{ label: string; terms: string[]; weight: number }> = [];
+    const features: Array<{ label: string; terms: string[]; weight: number; anchor?: boolean }> = [];
     const title = foldTerm(episode.title);
     if (title.split(" ").length >= MIN_TITLE_WORDS && title !== foldTerm(catalog.series)) {
       features.push({ label: `title "${episode.title}"`, terms: [title], weight: 1 });
     }
-    for (const anchor of episode.anchors) features.push({ label: anchor.label, terms: anchor.terms.map(foldTerm), weight: 1 });
+    for (const anchor of episode.anchors) features.push({ label: anchor.label, terms: anchor.terms.map(foldTerm), weight: 1, anchor: true });
     for (const id of episode.characters) {
       const variants = variantsById.get(id);
       if (variants) features.push({ label: `character ${id}`, terms: variants, weight: 1 });
@@ -151,14 +151,35 @@ export function indexCatalog(catalog: Catalog): CatalogIndex {
     }
   }
 
+  // Background: a catalog lists a word for the episodes where it is distinctive, but the
+  // thing it names may happen in others too (a waiter, shoes, a confession). The synopses
+  // say what happens in every episode, so an anchor whose words also occur in the synopses
+  // of episodes that do not list them names something common. An anchor's terms are one
+  // thing in several languages, so what the English synopses show for one of its terms
+  // holds for all of them: the anchor's background is the most such episodes any term has.
+  const synopses = episodes.map((episode) => foldForMatching(episode.synopsis));
+  const listedIn = new Map<string, Set<number>>();
+  featuresPerEpisode.forEach((features, episodeIndex) => {
+    for (const term of features.flatMap((feature) => feature.terms)) listedIn.set(term, (listedIn.get(term) ?? new Set()).add(episodeIndex));
+  });
+  const backgroundOf = (terms: string[]) =>
+    Math.max(
+      0,
+      ...terms.map((term) => {
+        const wordStart = term.length < MIN_STEM_LENGTH ? ` ${term} ` : ` ${term}`;
+        return synopses.filter((synopsis, episodeIndex) => !listedIn.get(term)!.has(episodeIndex) && synopsis.includes(wordStart)).length;
+      }),
+    );
+
   const postings = new Map<string, Posting[]>();
   featuresPerEpisode.forEach((features, episodeIndex) => {
     const claimed = new Set<string>(); // a term is evidence once per episode, for its first feature
     features.forEach((feature, featureIndex) => {
+      const background = feature.anchor ? backgroundOf(feature.terms) : 0;
       for (const term of feature.terms) {
         if (term.trim() === "" || claimed.has(term)) continue;
         claimed.add(term);
-        const rarity = Math.log(episodes.length / documentFrequency.get(term)!);
+        const rarity = Math.log(episodes.length / (documentFrequency.get(term)! + background));
         if (rarity <= 0) continue;
         const list = postings.get(term) ?? [];
         list.push({ episodeIndex, featureIndex, weight: rarity * feature.weight });
@@ -279,18 +300,38 @@ export function linkEpisodes(paragraphs: LanguageTaggedParagraph[], sequences: B
   const firstPass = new Map([...ownEvidence].map(([paragraphId, scored]) => [paragraphId, decideEpisode(scored, index)]));
   const position = new Map(index.episodes.map((episode, order) => [episode.code, order]));
 
+  // Per blob, then merged per paragraph by max: a paragraph that occurs in several blobs
+  // (or twice in one) keeps the strongest context any of its places gives it.
   const contextBonus = new Map<string, Map<number, number>>();
   for (const sequence of sequences.values()) {
+    const decidedOrder = sequence.map((paragraphId) => {
+      const code = firstPass.get(paragraphId)?.episodeCode;
+      return code ? position.get(code)! : null;
+    });
+    const { direction, advanceRate } = readingOrder(decidedOrder);
     sequence.forEach((paragraphId, at) => {
-      const bonus = contextBonus.get(paragraphId) ?? new Map<number, number>();
-      contextBonus.set(paragraphId, bonus);
+      const bonus = new Map<number, number>();
       for (let offset = -CONTEXT_REACH; offset <= CONTEXT_REACH; offset++) {
         const neighbour = firstPass.get(sequence[at + offset] ?? "");
         if (offset === 0 || !neighbour?.episodeCode || sequence[at + offset] === paragraphId) continue;
+        const distance = Math.abs(offset);
         const order = position.get(neighbour.episodeCode)!;
-        const lent = (CONTEXT_WEIGHT * neighbour.episodeScore!) / Math.abs(offset);
-        for (const near of [order - 1, order, order + 1]) bonus.set(near, Math.max(bonus.get(near) ?? 0, lent));
+        // Reading on from a neighbour before, the guide has moved `steps` episodes on;
+        // reading back from a neighbour after, it has moved `steps` episodes back.
+        const towards = offset < 0 ? 1 : -1;
+        for (let steps = 0; steps <= distance; steps++) {
+          const lent = (CONTEXT_WEIGHT * neighbour.episodeScore! * binomial(distance, steps, advanceRate)) / distance;
+          // Without a known direction, either way is as likely.
+          const signs = steps === 0 ? [1] : direction === 0 ? [1, -1] : [direction];
+          for (const sign of signs) {
+            const near = order + sign * towards * steps;
+            bonus.set(near, (bonus.get(near) ?? 0) + lent / signs.length);
+          }
+        }
       }
+      const merged = contextBonus.get(paragraphId) ?? new Map<number, number>();
+      contextBonus.set(paragraphId, merged);
+      for (const [near, lent] of bonus) merged.set(near, Math.max(merged.get(near) ?? 0, lent));
     });
   }
 
@@ -327,6 +368,39 @@ export function countLinksByEpisode(catalog: Catalog, linked: LinkedParagraph[])
         paragraphsByLanguage: byLanguage.length === 0 ? null : byLanguage.map(([language, count]) => `${language}:${count}`).join(" "),
       };
     });
+}
+
+/**
+ * How a blob runs through the series, read from its confidently linked paragraphs: the
+ * direction (1 forward, -1 backward, 0 unknown) from whether later paragraphs name later
+ * or earlier episodes, and the chance that the next paragraph describes the next episode
+ * rather than more of the same one (one paragraph per episode in a guide, several in a
+ * retelling), from adjacent linked paragraphs, smoothed towards one half.
+ */
+function readingOrder(decidedOrder: ReadonlyArray<number | null>): { direction: number; advanceRate: number } {
+  let forward = 0;
+  let advances = 0;
+  let adjacentPairs = 0;
+  let previous: { at: number; order: number } | null = null;
+  decidedOrder.forEach((order, at) => {
+    if (order === null) return;
+    if (previous) {
+      forward += Math.sign(order - previous.order);
+      if (at === previous.at + 1) {
+        adjacentPairs++;
+        if (order !== previous.order) advances++;
+      }
+    }
+    previous = { at, order };
+  });
+  return { direction: Math.sign(forward), advanceRate: (advances + 1) / (adjacentPairs + 2) };
+}
+
+/** Probability of `successes` in `trials` independent trials that each succeed with `rate`. */
+function binomial(trials: number, successes: number, rate: number): number {
+  let ways = 1;
+  for (let k = 1; k <= successes; k++) ways = (ways * (trials - successes + k)) / k;
+  return ways * rate ** successes * (1 - rate) ** (trials - successes);
 }
 
 function codeOf(season: number, episode: number): string {
