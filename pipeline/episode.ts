@@ -40,6 +40,12 @@ const MIN_TITLE_WORDS = 2;
 /** Words for "season" in the languages summaries come in, folded; a number before or after names the season. */
 const SEASON_WORDS = "staffel|season|saison|temporada|stagione|seizoen|sezon|sasong|kausi|evad";
 const SEASON_MENTION = new RegExp(`(?<= )(?:(\\d) (?:${SEASON_WORDS})|(?:${SEASON_WORDS})[a-z]* (\\d))(?= )`, "g");
+/**
+ * Evidence each kind of non-episode framing (the series as a whole, the films, a podcast, the
+ * cast) takes from every episode: a comment on the show needs much more episode evidence to be
+ * linked than a synopsis does, but a synopsis that mentions "the series" in passing still is.
+ */
+const NON_EPISODE_CUE_WEIGHT = 2;
 /** Evidence a confidently linked neighbour lends (times its probability)… */
 const CONTEXT_WEIGHT = 2.5;
 /** …for neighbours this many paragraphs away or closer. */
@@ -69,6 +75,8 @@ export interface CatalogIndex {
   /** Folded term → where it counts as evidence, with its weight (rarity × feature weight). */
   postings: Map<string, Posting[]>;
   matcher: TermMatcher;
+  /** Framing of texts about something other than one episode, with folded whole-word terms. */
+  nonEpisodeCues: Array<{ label: string; terms: string[] }>;
 }
 
 export interface LoadedCatalog {
@@ -201,6 +209,7 @@ export function indexCatalog(catalog: Catalog): CatalogIndex {
     })),
     postings,
     matcher: new TermMatcher([...new Set([...postings.keys(), ...leadNames])]),
+    nonEpisodeCues: catalog.nonEpisodeCues.map((cue) => ({ label: cue.label, terms: cue.terms.map(foldTerm) })),
   };
 }
 
@@ -230,14 +239,19 @@ export function scoreEpisodes(text: string, index: CatalogIndex): EpisodeEvidenc
     }
   }
   const seasons = seasonsMentioned(folded);
+  // Lowering every episode is raising the "none" candidate: the softmax sees only differences.
+  const framing = index.nonEpisodeCues.filter((cue) => cue.terms.some((term) => folded.includes(` ${term} `))).map((cue) => `framing: ${cue.label}`);
   const scored = [...bestPerFeature].map(([episodeIndex, features]): EpisodeEvidence => {
     const episode = index.episodes[episodeIndex]!;
     const seasonNamed = seasons.has(episode.season);
     const matched = [...features.keys()].sort((a, b) => a - b).map((featureIndex) => episode.featureLabels[featureIndex]!);
     return {
       code: episode.code,
-      evidence: [...features.values()].reduce((sum, weight) => sum + weight, 0) + (seasonNamed ? SEASON_MENTION_WEIGHT : 0),
-      matched: seasonNamed ? [...matched, `season ${episode.season} named`] : matched,
+      evidence:
+        [...features.values()].reduce((sum, weight) => sum + weight, 0) +
+        (seasonNamed ? SEASON_MENTION_WEIGHT : 0) -
+        NON_EPISODE_CUE_WEIGHT * framing.length,
+      matched: [...matched, ...(seasonNamed ? [`season ${episode.season} named`] : []), ...framing],
     };
   });
   return scored.sort((a, b) => b.evidence - a.evidence || (a.code < b.code ? -1 : 1));
