@@ -12,13 +12,18 @@ import { PipelineError } from "./validate.js";
  * arcs running through it. A feature counts when any of its terms occurs in the folded
  * paragraph; it contributes the rarity of that term across the catalog (ln N/df, so a
  * name that appears in one episode says much and one that appears in forty says little).
- * The episodes' evidence then competes in a softmax with a "none" candidate of fixed
+ * An anchor whose words the synopses show happening in other episodes too counts those
+ * episodes in its df (see indexCatalog). Framing that marks a text as about something other
+ * than one episode (the series as a whole, the films, a podcast) takes evidence from every
+ * episode. The episodes' evidence then competes in a softmax with a "none" candidate of fixed
  * evidence: the paragraph is linked only when one episode takes most of the probability.
  *
  * Context: episode guides run in order (sometimes backwards) and one episode may span
- * several paragraphs, so a paragraph's confidently linked neighbours in the same blob lend
- * evidence to their own episode and to the episodes next to it. Context only re-weighs
- * episodes the paragraph itself has evidence for: it never links a paragraph on its own.
+ * several paragraphs. Each blob's confidently linked paragraphs show its direction and how
+ * often the next paragraph moves on to the next episode; a linked neighbour k paragraphs away
+ * lends evidence to the episodes it predicts for this paragraph (its own, or up to k further
+ * in the blob's direction, with binomial odds). Context only re-weighs episodes the paragraph
+ * itself has evidence for: it never links a paragraph on its own.
  */
 
 /** Weight of a character who is only there because an arc runs through the episode. */
