@@ -12,13 +12,18 @@ import { PipelineError } from "./validate.js";
  * arcs running through it. A feature counts when any of its terms occurs in the folded
  * paragraph; it contributes the rarity of that term across the catalog (ln N/df, so a
  * name that appears in one episode says much and one that appears in forty says little).
- * The episodes' evidence then competes in a softmax with a "none" candidate of fixed
+ * An anchor whose words the synopses show happening in other episodes too counts those
+ * episodes in its df (see indexCatalog). Framing that marks a text as about something other
+ * than one episode (the series as a whole, the films, a podcast) takes evidence from every
+ * episode. The episodes' evidence then competes in a softmax with a "none" candidate of fixed
  * evidence: the paragraph is linked only when one episode takes most of the probability.
  *
  * Context: episode guides run in order (sometimes backwards) and one episode may span
- * several paragraphs, so a paragraph's confidently linked neighbours in the same blob lend
- * evidence to their own episode and to the episodes next to it. Context only re-weighs
- * episodes the paragraph itself has evidence for: it never links a paragraph on its own.
+ * several paragraphs. Each blob's confidently linked paragraphs show its direction and how
+ * often the next paragraph moves on to the next episode; a linked neighbour k paragraphs away
+ * lends evidence to the episodes it predicts for this paragraph (its own, or up to k further
+ * in the blob's direction, with binomial odds). Context only re-weighs episodes the paragraph
+ * itself has evidence for: it never links a paragraph on its own.
  */
 
 /** Weight of a character who is only there because an arc runs through the episode. */
@@ -40,6 +45,12 @@ const MIN_TITLE_WORDS = 2;
 /** Words for "season" in the languages summaries come in, folded; a number before or after names the season. */
 const SEASON_WORDS = "staffel|season|saison|temporada|stagione|seizoen|sezon|sasong|kausi|evad";
 const SEASON_MENTION = new RegExp(`(?<= )(?:(\\d) (?:${SEASON_WORDS})|(?:${SEASON_WORDS})[a-z]* (\\d))(?= )`, "g");
+/**
+ * Evidence each kind of non-episode framing (the series as a whole, the films, a podcast, the
+ * cast) takes from every episode: a comment on the show needs much more episode evidence to be
+ * linked than a synopsis does, but a synopsis that mentions "the series" in passing still is.
+ */
+const NON_EPISODE_CUE_WEIGHT = 2;
 /** Evidence a confidently linked neighbour lends (times its probability)… */
 const CONTEXT_WEIGHT = 2.5;
 /** …for neighbours this many paragraphs away or closer. */
@@ -71,6 +82,8 @@ export interface CatalogIndex {
   matcher: TermMatcher;
   /** Episode code → its position in `episodes` (air order), where context lends evidence. */
   positionOf: Map<string, number>;
+  /** Framing of texts about something other than one episode, with folded whole-word terms. */
+  nonEpisodeCues: Array<{ label: string; terms: string[] }>;
 }
 
 export interface LoadedCatalog {
@@ -127,12 +140,12 @@ export function indexCatalog(catalog: Catalog): CatalogIndex {
 
   // Per episode: its features, each a list of folded terms with a feature weight.
   const featuresPerEpisode = episodes.map((episode) => {
-    const features: Array<{ label: string; terms: string[]; weight: number }> = [];
+    const features: Array<{ label: string; terms: string[]; weight: number; anchor?: boolean }> = [];
     const title = foldTerm(episode.title);
     if (title.split(" ").length >= MIN_TITLE_WORDS && title !== foldTerm(catalog.series)) {
       features.push({ label: `title "${episode.title}"`, terms: [title], weight: 1 });
     }
-    for (const anchor of episode.anchors) features.push({ label: anchor.label, terms: anchor.terms.map(foldTerm), weight: 1 });
+    for (const anchor of episode.anchors) features.push({ label: anchor.label, terms: anchor.terms.map(foldTerm), weight: 1, anchor: true });
     for (const id of episode.characters) {
       const variants = variantsById.get(id);
       if (variants) features.push({ label: `character ${id}`, terms: variants, weight: 1 });
@@ -153,14 +166,35 @@ export function indexCatalog(catalog: Catalog): CatalogIndex {
     }
   }
 
+  // Background: a catalog lists a word for the episodes where it is distinctive, but the
+  // thing it names may happen in others too (a waiter, shoes, a confession). The synopses
+  // say what happens in every episode, so an anchor whose words also occur in the synopses
+  // of episodes that do not list them names something common. An anchor's terms are one
+  // thing in several languages, so what the English synopses show for one of its terms
+  // holds for all of them: the anchor's background is the most such episodes any term has.
+  const synopses = episodes.map((episode) => foldForMatching(episode.synopsis));
+  const listedIn = new Map<string, Set<number>>();
+  featuresPerEpisode.forEach((features, episodeIndex) => {
+    for (const term of features.flatMap((feature) => feature.terms)) listedIn.set(term, (listedIn.get(term) ?? new Set()).add(episodeIndex));
+  });
+  const backgroundOf = (terms: string[]) =>
+    Math.max(
+      0,
+      ...terms.map((term) => {
+        const wordStart = term.length < MIN_STEM_LENGTH ? ` ${term} ` : ` ${term}`;
+        return synopses.filter((synopsis, episodeIndex) => !listedIn.get(term)!.has(episodeIndex) && synopsis.includes(wordStart)).length;
+      }),
+    );
+
   const postings = new Map<string, Posting[]>();
   featuresPerEpisode.forEach((features, episodeIndex) => {
     const claimed = new Set<string>(); // a term is evidence once per episode, for its first feature
     features.forEach((feature, featureIndex) => {
+      const background = feature.anchor ? backgroundOf(feature.terms) : 0;
       for (const term of feature.terms) {
         if (term.trim() === "" || claimed.has(term)) continue;
         claimed.add(term);
-        const rarity = Math.log(episodes.length / documentFrequency.get(term)!);
+        const rarity = Math.log(episodes.length / (documentFrequency.get(term)! + background));
         if (rarity <= 0) continue;
         const list = postings.get(term) ?? [];
         list.push({ episodeIndex, featureIndex, weight: rarity * feature.weight });
@@ -183,6 +217,7 @@ export function indexCatalog(catalog: Catalog): CatalogIndex {
     postings,
     positionOf: new Map(episodes.map((episode, position) => [episode.code, position])),
     matcher: new TermMatcher([...new Set([...postings.keys(), ...leadNames])]),
+    nonEpisodeCues: catalog.nonEpisodeCues.map((cue) => ({ label: cue.label, terms: cue.terms.map(foldTerm) })),
   };
 }
 
@@ -215,14 +250,19 @@ export function scoreEpisodes(text: string, index: CatalogIndex): EpisodeEvidenc
     }
   }
   const seasons = seasonsMentioned(folded);
+  // Lowering every episode is raising the "none" candidate: the softmax sees only differences.
+  const framing = index.nonEpisodeCues.filter((cue) => cue.terms.some((term) => folded.includes(` ${term} `))).map((cue) => `framing: ${cue.label}`);
   const scored = [...bestPerFeature].map(([episodeIndex, features]): EpisodeEvidence => {
     const episode = index.episodes[episodeIndex]!;
     const seasonNamed = seasons.has(episode.season);
     const matched = [...features.keys()].sort((a, b) => a - b).map((featureIndex) => episode.featureLabels[featureIndex]!);
     return {
       code: episode.code,
-      evidence: [...features.values()].reduce((sum, weight) => sum + weight, 0) + (seasonNamed ? SEASON_MENTION_WEIGHT : 0),
-      matched: seasonNamed ? [...matched, `season ${episode.season} named`] : matched,
+      evidence:
+        [...features.values()].reduce((sum, weight) => sum + weight, 0) +
+        (seasonNamed ? SEASON_MENTION_WEIGHT : 0) -
+        NON_EPISODE_CUE_WEIGHT * framing.length,
+      matched: [...matched, ...(seasonNamed ? [`season ${episode.season} named`] : []), ...framing],
     };
   });
   return scored.sort((a, b) => b.evidence - a.evidence || (a.code < b.code ? -1 : 1));
@@ -286,18 +326,33 @@ export type ContextBonus = Map<number, number>;
 /**
  * Context within one blob: for each position of its paragraph sequence, what the
  * confidently linked neighbours (first-pass decisions, CONTEXT_REACH lines either side)
- * lend to their episode and the episodes next to it. A paragraph repeated next to itself
- * lends nothing to itself. Blob-local, so each blob's context is computed (and cached) alone.
+ * lend to the episodes they predict for it, given the blob's reading order. Contributions
+ * of different neighbours add up. A paragraph repeated next to itself lends nothing to
+ * itself. Blob-local, so each blob's context is computed (and cached) alone.
  */
 export function contextWithinBlob(sequence: ReadonlyArray<{ paragraphId: string; firstPass: EpisodeFields }>, index: CatalogIndex): ContextBonus[] {
+  const { direction, advanceRate } = readingOrder(
+    sequence.map(({ firstPass }) => (firstPass.episodeCode ? index.positionOf.get(firstPass.episodeCode)! : null)),
+  );
   return sequence.map(({ paragraphId }, at) => {
     const bonus: ContextBonus = new Map();
     for (let offset = -CONTEXT_REACH; offset <= CONTEXT_REACH; offset++) {
       const neighbour = sequence[at + offset];
       if (offset === 0 || !neighbour?.firstPass.episodeCode || neighbour.paragraphId === paragraphId) continue;
+      const distance = Math.abs(offset);
       const order = index.positionOf.get(neighbour.firstPass.episodeCode)!;
-      const lent = (CONTEXT_WEIGHT * neighbour.firstPass.episodeScore!) / Math.abs(offset);
-      for (const near of [order - 1, order, order + 1]) bonus.set(near, Math.max(bonus.get(near) ?? 0, lent));
+      // Reading on from a neighbour before, the guide has moved `steps` episodes on;
+      // reading back from a neighbour after, it has moved `steps` episodes back.
+      const towards = offset < 0 ? 1 : -1;
+      for (let steps = 0; steps <= distance; steps++) {
+        const lent = (CONTEXT_WEIGHT * neighbour.firstPass.episodeScore! * binomial(distance, steps, advanceRate)) / distance;
+        // Without a known direction, either way is as likely.
+        const signs = steps === 0 ? [1] : direction === 0 ? [1, -1] : [direction];
+        for (const sign of signs) {
+          const near = order + sign * towards * steps;
+          bonus.set(near, (bonus.get(near) ?? 0) + lent / signs.length);
+        }
+      }
     }
     return bonus;
   });
@@ -371,6 +426,39 @@ export class EpisodeTally {
         };
       });
   }
+}
+
+/**
+ * How a blob runs through the series, read from its confidently linked paragraphs: the
+ * direction (1 forward, -1 backward, 0 unknown) from whether later paragraphs name later
+ * or earlier episodes, and the chance that the next paragraph describes the next episode
+ * rather than more of the same one (one paragraph per episode in a guide, several in a
+ * retelling), from adjacent linked paragraphs, smoothed towards one half.
+ */
+function readingOrder(decidedOrder: ReadonlyArray<number | null>): { direction: number; advanceRate: number } {
+  let forward = 0;
+  let advances = 0;
+  let adjacentPairs = 0;
+  let previous: { at: number; order: number } | null = null;
+  decidedOrder.forEach((order, at) => {
+    if (order === null) return;
+    if (previous) {
+      forward += Math.sign(order - previous.order);
+      if (at === previous.at + 1) {
+        adjacentPairs++;
+        if (order !== previous.order) advances++;
+      }
+    }
+    previous = { at, order };
+  });
+  return { direction: Math.sign(forward), advanceRate: (advances + 1) / (adjacentPairs + 2) };
+}
+
+/** Probability of `successes` in `trials` independent trials that each succeed with `rate`. */
+function binomial(trials: number, successes: number, rate: number): number {
+  let ways = 1;
+  for (let k = 1; k <= successes; k++) ways = (ways * (trials - successes + k)) / k;
+  return ways * rate ** successes * (1 - rate) ** (trials - successes);
 }
 
 function codeOf(season: number, episode: number): string {

@@ -46,6 +46,7 @@ const catalog: Catalog = {
     { id: "aidan", name: "Aidan", variants: ["Aidan", "Aiden"], lead: false },
   ],
   arcs: [{ characterId: "aidan", description: "Carrie dates Aidan", from: "S03E01", to: "S03E02" }],
+  nonEpisodeCues: [{ label: "the films", terms: ["der Film", "the movie"] }],
   episodes: [
     episode(3, 1, [["feuerwehr", "firem", "pompier"], ["staten island"], ["calendar", "kalender"]]),
     episode(3, 2, [["comptroller", "rechnungspr"], ["golden shower"], ["wahlkampf", "campaign"]]),
@@ -81,6 +82,15 @@ describe("linking", () => {
     const fields = decideEpisode(scoreEpisodes("Aiden kommt vorbei.", index), index);
     expect(fields.episodeCode).toBeNull();
     expect(fields.episodeRunnerUp).toMatch(/^S03E0[12]$/);
+  });
+
+  it("makes texts framed as about something else (here: the films) need more evidence, matching cues as whole words", () => {
+    const plain = scoreEpisodes("Die Feuerwehrmänner von Staten Island", index)[0]!;
+    const framed = scoreEpisodes("Der Film zeigt die Feuerwehrmänner von Staten Island", index)[0]!;
+    expect(framed.code).toBe(plain.code);
+    expect(framed.evidence).toBeLessThan(plain.evidence);
+    expect(framed.matched).toContain("framing: the films");
+    expect(scoreEpisodes("Der Filmstar und die Feuerwehrmänner von Staten Island", index)[0]!.evidence).toBe(plain.evidence);
   });
 
   it("weighs a name shared by several episodes less than a distinctive anchor", () => {

@@ -10,7 +10,7 @@ import { evaluateBuild, formatEvaluation } from "../../tools/evaluate.js";
  * links fewer paragraphs correctly, links a none-paragraph it used to abstain on, or names
  * a language wrong fails here. Raise the floors when the linker improves.
  */
-const FLOORS = { correctEpisodes: 81, episodeBearing: 98, abstained: 2, none: 3, languagesCorrect: 101 };
+const FLOORS = { correctEpisodes: 98, episodeBearing: 98, abstained: 3, none: 3, languagesCorrect: 101 };
 
 describe("evaluation against tests/fixtures/gold.csv", () => {
   it("keeps episode accuracy, abstention and language accuracy at or above what was reached", async () => {
