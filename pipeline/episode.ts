@@ -82,7 +82,7 @@ export interface CatalogIndex {
   matcher: TermMatcher;
   /** Episode code → its position in `episodes` (air order), where context lends evidence. */
   positionOf: Map<string, number>;
-  /** Framing of texts about something other than one episode, with folded whole-word terms. */
+  /** Framing of texts about something other than one episode, with folded whole-word terms padded with spaces. */
   nonEpisodeCues: Array<{ label: string; terms: string[] }>;
 }
 
@@ -217,7 +217,8 @@ export function indexCatalog(catalog: Catalog): CatalogIndex {
     postings,
     positionOf: new Map(episodes.map((episode, position) => [episode.code, position])),
     matcher: new TermMatcher([...new Set([...postings.keys(), ...leadNames])]),
-    nonEpisodeCues: catalog.nonEpisodeCues.map((cue) => ({ label: cue.label, terms: cue.terms.map(foldTerm) })),
+    // Padded with spaces, as folded text is, so that a cue matches whole words only.
+    nonEpisodeCues: catalog.nonEpisodeCues.map((cue) => ({ label: cue.label, terms: cue.terms.map((term) => ` ${foldTerm(term)} `) })),
   };
 }
 
@@ -251,7 +252,7 @@ export function scoreEpisodes(text: string, index: CatalogIndex): EpisodeEvidenc
   }
   const seasons = seasonsMentioned(folded);
   // Lowering every episode is raising the "none" candidate: the softmax sees only differences.
-  const framing = index.nonEpisodeCues.filter((cue) => cue.terms.some((term) => folded.includes(` ${term} `))).map((cue) => `framing: ${cue.label}`);
+  const framing = index.nonEpisodeCues.filter((cue) => cue.terms.some((term) => folded.includes(term))).map((cue) => `framing: ${cue.label}`);
   const scored = [...bestPerFeature].map(([episodeIndex, features]): EpisodeEvidence => {
     const episode = index.episodes[episodeIndex]!;
     const seasonNamed = seasons.has(episode.season);
@@ -474,21 +475,28 @@ function foldTerm(term: string): string {
  * short terms as whole words, longer ones as word-start stems, long single words (compound
  * parts) and terms in scripts written without spaces anywhere. Where several terms match at one place, only
  * the longest counts, so "alexa" does not fire inside "Alexandr" when "alexandr" is a term.
- * One pass over the text with keys of up to four characters.
+ * The stems sit in a character trie, so each text position costs a walk as deep as the
+ * longest term that starts there, not a look-up per term.
  */
 export class TermMatcher {
   private readonly wholeWords = new Set<string>();
-  private readonly byKey = new Map<string, string[]>();
+  private readonly root: TrieNode = { next: new Map() };
 
   constructor(terms: string[]) {
     for (const term of terms) {
-      if (term.length < MIN_STEM_LENGTH && !SCRIPTS_WITHOUT_SPACES.test(term)) this.wholeWords.add(term);
-      else {
-        const key = term.slice(0, Math.min(term.length, MIN_STEM_LENGTH));
-        const terms = this.byKey.get(key) ?? [];
-        this.byKey.set(key, terms);
-        terms.push(term);
+      if (term.length < MIN_STEM_LENGTH && !SCRIPTS_WITHOUT_SPACES.test(term)) {
+        this.wholeWords.add(term);
+        continue;
       }
+      let node = this.root;
+      for (let i = 0; i < term.length; i++) {
+        const code = term.charCodeAt(i);
+        let child = node.next.get(code);
+        if (!child) node.next.set(code, (child = { next: new Map() }));
+        node = child;
+      }
+      node.term = term;
+      node.infixAllowed = (term.length >= MIN_INFIX_LENGTH && !term.includes(" ")) || SCRIPTS_WITHOUT_SPACES.test(term);
     }
   }
 
@@ -496,21 +504,29 @@ export class TermMatcher {
   find(folded: string): Set<string> {
     const found = new Set<string>();
     for (let position = 1; position < folded.length; position++) {
-      const atWordStart = folded[position - 1] === " ";
+      const atWordStart = folded.charCodeAt(position - 1) === SPACE;
       let longest = "";
       if (atWordStart) {
         const word = folded.slice(position, folded.indexOf(" ", position));
         if (this.wholeWords.has(word)) longest = word;
       }
-      for (let keyLength = 1; keyLength <= MIN_STEM_LENGTH; keyLength++) {
-        for (const term of this.byKey.get(folded.slice(position, position + keyLength)) ?? []) {
-          if (term.length <= longest.length || !folded.startsWith(term, position)) continue;
-          const infixAllowed = (term.length >= MIN_INFIX_LENGTH && !term.includes(" ")) || SCRIPTS_WITHOUT_SPACES.test(term);
-          if (atWordStart || infixAllowed) longest = term;
-        }
+      let node: TrieNode | undefined = this.root;
+      for (let at = position; at < folded.length; at++) {
+        node = node.next.get(folded.charCodeAt(at));
+        if (!node) break;
+        if (node.term && node.term.length > longest.length && (atWordStart || node.infixAllowed)) longest = node.term;
       }
       if (longest) found.add(longest);
     }
     return found;
   }
+}
+
+const SPACE = 0x20;
+
+interface TrieNode {
+  next: Map<number, TrieNode>;
+  /** The term that ends here, if any. */
+  term?: string;
+  infixAllowed?: boolean;
 }

@@ -19,6 +19,8 @@ interface StageRecord {
   rowsOut: number;
   bytes: number;
   seconds: number;
+  /** Peak resident memory of the whole process (all threads) by the end of the stage. */
+  peakRssMiB: number;
 }
 
 export class Progress {
@@ -35,13 +37,14 @@ export class Progress {
   }
 
   summaryTable(): string[] {
-    const header = ["stage", "rows in", "rows out", "seconds", "MB/s"];
+    const header = ["stage", "rows in", "rows out", "seconds", "MB/s", "peak RSS MiB"];
     const rows = this.finished.map((stage) => [
       stage.name,
       String(stage.rowsIn),
       String(stage.rowsOut),
       stage.seconds.toFixed(2),
       stage.bytes > 0 && stage.seconds > 0 ? (stage.bytes / 1024 ** 2 / stage.seconds).toFixed(2) : "",
+      String(stage.peakRssMiB),
     ]);
     const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
     const format = (cells: string[]) => cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join("  ");
@@ -82,7 +85,14 @@ export class StageProgress {
   done(counts: { rowsIn?: number; rowsOut?: number } = {}): void {
     const seconds = (this.now() - this.startedAt) / 1000;
     this.sinks.status?.("");
-    this.onDone({ name: this.name, rowsIn: counts.rowsIn ?? this.rowsIn, rowsOut: counts.rowsOut ?? this.rowsOut, bytes: this.bytesDone, seconds });
+    this.onDone({
+      name: this.name,
+      rowsIn: counts.rowsIn ?? this.rowsIn,
+      rowsOut: counts.rowsOut ?? this.rowsOut,
+      bytes: this.bytesDone,
+      seconds,
+      peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
+    });
   }
 
   private describe(now: number): string {

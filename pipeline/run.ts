@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { readFile, writeFile } from "node:fs/promises";
+import { lstat, readFile, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -121,13 +121,17 @@ async function analyseBlobs(rawDir: string, cache: AnalysisCache, threads: numbe
   const setup: BlobWorkerSetup = { rawDir, cacheDirectory: cache.directory, analysisVersion: cache.analysisVersion };
   const pool = new WorkerPool<{ sourceFile: string }, BlobTaskResult>(new URL("./blob-worker.ts", import.meta.url), Math.max(1, threads), setup);
   const stage = progress.stage("analyse blobs (split, language, evidence, fingerprints)");
-  let results: BlobTaskResult[];
+  // Largest blobs first, so that one big blob does not start last and leave the other
+  // threads idle; results are kept in the sorted file order all the same.
+  const sizes = await Promise.all(sourceFiles.map((sourceFile) => lstat(path.join(rawDir, sourceFile)).then((stats) => stats.size, () => 0)));
+  const largestFirst = sourceFiles.map((_, order) => order).sort((a, b) => sizes[b]! - sizes[a]! || a - b);
+  const results: BlobTaskResult[] = new Array(sourceFiles.length);
   try {
-    results = await Promise.all(
-      sourceFiles.map(async (sourceFile) => {
-        const result = await pool.run({ sourceFile });
+    await Promise.all(
+      largestFirst.map(async (order) => {
+        const result = await pool.run({ sourceFile: sourceFiles[order]! });
         stage.advance({ rowsIn: 1, rowsOut: result.kind === "blob" && !result.cached ? 1 : 0, bytes: result.kind === "blob" ? result.blob.sizeBytes : 0 });
-        return result;
+        results[order] = result;
       }),
     );
   } finally {

@@ -1,0 +1,16 @@
+import { readFileSync } from "node:fs";
+import { decodeBlob } from "../pipeline/ingest.js";
+import { loadCatalog, scoreEpisodes } from "../pipeline/episode.js";
+import { loadLanguageIdentifier, identifyLanguage } from "../pipeline/language.js";
+import { nearDupFingerprint } from "../pipeline/neardup.js";
+import { splitBlob } from "../pipeline/split.js";
+import { normalizeText } from "../pipeline/text.js";
+const bytes = new Uint8Array(readFileSync(process.argv[2]!)).subarray(0, 1_000_000);
+const d = decodeBlob("x", bytes); if (d.kind !== "blob") throw 1;
+let t = performance.now();
+const catalog = (await loadCatalog()).index; console.log("catalog", (performance.now() - t).toFixed(0));
+t = performance.now(); const identifier = await loadLanguageIdentifier(); console.log("model", (performance.now() - t).toFixed(0));
+t = performance.now(); const occ = splitBlob(d.decoded).occurrences; const texts = occ.map(o => normalizeText(o.text)); console.log("split+normalize", occ.length, (performance.now() - t).toFixed(0));
+t = performance.now(); for (const x of texts) scoreEpisodes(x, catalog); console.log("score", (performance.now() - t).toFixed(0));
+t = performance.now(); for (const x of texts) await identifyLanguage(x, identifier); console.log("language", (performance.now() - t).toFixed(0));
+t = performance.now(); for (const x of texts) nearDupFingerprint(x); console.log("fingerprint", (performance.now() - t).toFixed(0));

@@ -1,0 +1,11 @@
+import { readFileSync } from "node:fs";
+import { analyzeBlob } from "../pipeline/analyze.js";
+import { decodeBlob } from "../pipeline/ingest.js";
+import { loadCatalog } from "../pipeline/episode.js";
+import { loadLanguageIdentifier } from "../pipeline/language.js";
+const bytes = new Uint8Array(readFileSync(process.argv[2]!)).subarray(0, 1_000_000);
+const d = decodeBlob("x", bytes); if (d.kind !== "blob") throw 1;
+const tools = { identifier: await loadLanguageIdentifier(), catalog: (await loadCatalog()).index };
+const t = performance.now();
+const a = await analyzeBlob(d.decoded, tools);
+console.log(a.occurrences.length, (performance.now() - t).toFixed(0), "ms");

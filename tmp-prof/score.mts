@@ -1,0 +1,12 @@
+import { readFileSync } from "node:fs";
+import { decodeBlob } from "../pipeline/ingest.js";
+import { loadCatalog } from "../pipeline/episode.js";
+import { splitBlob } from "../pipeline/split.js";
+import { foldForMatching, normalizeText } from "../pipeline/text.js";
+const bytes = new Uint8Array(readFileSync(process.argv[2]!)).subarray(0, 1_000_000);
+const d = decodeBlob("x", bytes); if (d.kind !== "blob") throw 1;
+const catalog = (await loadCatalog()).index;
+const texts = splitBlob(d.decoded).occurrences.map(o => normalizeText(o.text));
+let t = performance.now(); const folded = texts.map(foldForMatching); console.log("fold", (performance.now() - t).toFixed(0));
+t = performance.now(); for (const f of folded) catalog.matcher.find(f); console.log("find", (performance.now() - t).toFixed(0));
+t = performance.now(); for (const f of folded) catalog.nonEpisodeCues.filter((cue) => cue.terms.some((term) => f.includes(` ${term} `))); console.log("cues", (performance.now() - t).toFixed(0), catalog.nonEpisodeCues.reduce((n,c)=>n+c.terms.length,0));
