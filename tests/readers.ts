@@ -49,3 +49,11 @@ export async function parquetColumnTypes(file: string): Promise<Record<string, s
   const columns = await queryDuckDB<{ column_name: string; column_type: string }>(`DESCRIBE SELECT * FROM ${parquetSource(file)}`);
   return Object.fromEntries(columns.map((column) => [column.column_name, column.column_type]));
 }
+
+/** Rows per row group of a Parquet file, in file order. */
+export async function parquetRowGroupRows(file: string): Promise<number[]> {
+  const groups = await queryDuckDB<{ row_group_num_rows: bigint | number }>(
+    `SELECT DISTINCT row_group_id, row_group_num_rows FROM parquet_metadata('${file.replace(/'/g, "''")}') ORDER BY row_group_id`,
+  );
+  return groups.map((group) => Number(group.row_group_num_rows));
+}

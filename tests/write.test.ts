@@ -1,10 +1,11 @@
-import { readFile } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { tableFromIPC } from "apache-arrow";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { toArrowTable, writeTable } from "../pipeline/write.js";
-import { parquetColumnTypes, readArrowRows, readCsvRows, readParquetRows } from "./readers.js";
+import { sha256Hex } from "../pipeline/text.js";
+import { openTableWriter, toArrowTable, writeTable, type TableWriterOptions, type WrittenFile } from "../pipeline/write.js";
+import { parquetColumnTypes, parquetRowGroupRows, readArrowRows, readCsvRows, readParquetRows } from "./readers.js";
 import { tempTree } from "./helpers.js";
 
 const sampleSchema = z.object({
@@ -72,5 +73,111 @@ describe("writeTable", () => {
     expect(await readFile(path.join(directory, "empty.csv"), "utf8")).toBe("paragraph_id,line_start,season,language_score,episode_title\n");
     expect(await readParquetRows(path.join(directory, "empty.parquet"))).toEqual([]);
     expect(readArrowRows(path.join(directory, "empty.arrow"))).toEqual([]);
+  });
+});
+
+describe("openTableWriter", () => {
+  const manyRows = Array.from({ length: 10 }, (_, index) => ({
+    paragraphId: `p${index}`,
+    lineStart: index + 1,
+    season: index % 3 === 0 ? null : (index % 6) + 1,
+    languageScore: index / 7,
+    episodeTitle: index % 4 === 0 ? null : `Title ${index}, "quoted"\nü€😀`,
+  }));
+  const asColumns = (row: (typeof manyRows)[number]) => ({
+    paragraph_id: row.paragraphId,
+    line_start: row.lineStart,
+    season: row.season,
+    language_score: row.languageScore,
+    episode_title: row.episodeTitle,
+  });
+  const numeric = new Set(["line_start", "season", "language_score"]);
+  const formats = ["parquet", "arrow", "csv"] as const;
+
+  async function writeInChunks(directory: string, name: string, chunkSizes: number[], options: TableWriterOptions = { batchRows: 3 }) {
+    const writer = await openTableWriter<(typeof manyRows)[number]>(sampleSchema, directory, name, formats, options);
+    let start = 0;
+    for (const size of chunkSizes) {
+      await writer.write(manyRows.slice(start, start + size));
+      start += size;
+    }
+    return writer.close();
+  }
+
+  it("writes batches as they come: several row groups and record batches that read back as the rows", async () => {
+    const directory = await tempTree({});
+    const written = await writeInChunks(directory, "many", [10]);
+    expect(written.map((file) => [file.path, file.rows])).toEqual([
+      ["many.parquet", 10],
+      ["many.arrow", 10],
+      ["many.csv", 10],
+    ]);
+    for (const file of written) expect(file.sha256).toBe(sha256Hex(await readFile(path.join(directory, file.path))));
+
+    const expected = manyRows.map(asColumns);
+    expect(await readParquetRows(path.join(directory, "many.parquet"))).toEqual(expected);
+    expect(readArrowRows(path.join(directory, "many.arrow"))).toEqual(expected);
+    expect(readCsvRows(path.join(directory, "many.csv"), numeric)).toEqual(expected);
+    expect(await parquetRowGroupRows(path.join(directory, "many.parquet"))).toEqual([3, 3, 3, 1]);
+    expect(tableFromIPC(await readFile(path.join(directory, "many.arrow"))).batches.map((batch) => batch.numRows)).toEqual([3, 3, 3, 1]);
+  });
+
+  it("gives byte-identical files however the rows are chunked, and the same bytes as writeTable", async () => {
+    const directory = await tempTree({});
+    const whole = await writeInChunks(directory, "whole", [10]);
+    const uneven = await writeInChunks(directory, "uneven", [1, 4, 0, 2, 3]);
+    const single = await writeInChunks(directory, "single", Array<number>(10).fill(1));
+    const table = await writeTable(toArrowTable(sampleSchema, manyRows), directory, "table", formats, { batchRows: 3 });
+    const hashes = (files: WrittenFile[]) => files.map((file) => file.sha256);
+    expect(hashes(uneven)).toEqual(hashes(whole));
+    expect(hashes(single)).toEqual(hashes(whole));
+    expect(hashes(table)).toEqual(hashes(whole));
+  });
+
+  it("also cuts a batch once its rows reach batchBytes", async () => {
+    const directory = await tempTree({});
+    // Each row has at least 2 + 4 + 8 bytes of column data, so a 1-byte budget gives one row per batch.
+    await writeInChunks(directory, "bytes", [10], { batchRows: 1000, batchBytes: 1 });
+    expect(await parquetRowGroupRows(path.join(directory, "bytes.parquet"))).toHaveLength(10);
+    expect(tableFromIPC(await readFile(path.join(directory, "bytes.arrow"))).batches).toHaveLength(10);
+    expect(readCsvRows(path.join(directory, "bytes.csv"), numeric)).toEqual(manyRows.map(asColumns));
+  });
+
+  it("writes readable files with the schema for an empty table", async () => {
+    const directory = await tempTree({});
+    const written = await writeInChunks(directory, "empty", []);
+    expect(written.map((file) => file.rows)).toEqual([0, 0, 0]);
+    expect(await readFile(path.join(directory, "empty.csv"), "utf8")).toBe("paragraph_id,line_start,season,language_score,episode_title\n");
+    expect(await readParquetRows(path.join(directory, "empty.parquet"))).toEqual([]);
+    expect(Object.keys(await parquetColumnTypes(path.join(directory, "empty.parquet")))).toEqual(["paragraph_id", "line_start", "season", "language_score", "episode_title"]);
+    const arrow = tableFromIPC(await readFile(path.join(directory, "empty.arrow")));
+    expect([arrow.numRows, arrow.schema.fields.map((field) => field.name)]).toEqual([0, ["paragraph_id", "line_start", "season", "language_score", "episode_title"]]);
+  });
+
+  it("quotes fields holding a carriage return, as RFC 4180 requires", async () => {
+    const directory = await tempTree({});
+    const writer = await openTableWriter(sampleSchema, directory, "cr", ["csv"]);
+    await writer.write([{ paragraphId: "a\rb", lineStart: 1, season: null, languageScore: 0, episodeTitle: null }]);
+    await writer.close();
+    expect(await readFile(path.join(directory, "cr.csv"), "utf8")).toBe('paragraph_id,line_start,season,language_score,episode_title\n"a\rb",1,,0,\n');
+  });
+
+  it("names the file and what to do when it cannot write, and refuses misuse", async () => {
+    const directory = await tempTree({});
+    await expect(openTableWriter(sampleSchema, path.join(directory, "missing"), "t", ["csv"])).rejects.toThrow(
+      /missing\/t\.csv: cannot create the file .*check that its folder exists/,
+    );
+
+    const writer = await openTableWriter(sampleSchema, directory, "t", formats, { batchRows: 2 });
+    const first = writer.write(manyRows);
+    await expect(writer.write(manyRows)).rejects.toThrow(/await each write\(\) before the next/);
+    await first;
+    await writer.close();
+    await expect(writer.write(manyRows)).rejects.toThrow(/t\.parquet, .*t\.csv: write\(\) was called after the writer was closed/);
+
+    const aborted = await openTableWriter(sampleSchema, directory, "gone", formats);
+    await aborted.write(manyRows);
+    await aborted.abort();
+    await expect(readdir(directory)).resolves.toEqual(["t.arrow", "t.csv", "t.parquet"]);
   });
 });
