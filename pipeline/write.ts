@@ -651,19 +651,3 @@ class CsvEncoder implements Encoder {
   }
 }
 
-// TEMPORARY until the streaming writer lands: buffers every row.
-export interface TableWriter<T> {
-  write(rows: readonly T[]): Promise<void>;
-  close(): Promise<WrittenFile[]>;
-}
-export async function openTableWriter<T extends object>(schema: z.ZodObject, directory: string, name: string, formats: readonly OutputFormat[]): Promise<TableWriter<T>> {
-  const buffered: T[] = [];
-  return {
-    async write(rows) {
-      buffered.push(...rows);
-    },
-    async close() {
-      return writeTable(toArrowTable(schema, buffered), directory, name, formats);
-    },
-  };
-}
