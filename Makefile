@@ -9,7 +9,7 @@ node_modules/.package-lock.json: package.json package-lock.json
 	@touch $@
 
 build-dataset: node_modules/.package-lock.json
-	npx tsx pipeline/run.ts --raw "$(RAW)" --out "$(OUT)" $(if $(filter 1,$(STRICT)),--strict)
+	npx tsx pipeline/run.ts --raw "$(RAW)" --out "$(OUT)" $(if $(filter 1,$(STRICT)),--strict) $(if $(THREADS),--threads "$(THREADS)") $(if $(CACHE),--cache "$(CACHE)")
 
 typecheck: node_modules/.package-lock.json
 	npx tsc --noEmit
@@ -40,7 +40,8 @@ SIZE ?= 10MB
 corpus: node_modules/.package-lock.json
 	npx tsx tools/corpus.ts --size "$(SIZE)" --out "$(if $(filter command line,$(origin OUT)),$(OUT),corpus-$(SIZE))"
 
-# Speed and memory on synthetic corpora (not a test); SIZES="10MB 100MB 1GB" to go further.
-SIZES ?= 10MB 100MB
+# Speed and memory on synthetic corpora (not a test); REPEAT=3 for medians of three.
+SIZES ?= 100MB 1GB
+REPEAT ?= 1
 bench: node_modules/.package-lock.json
-	npx tsx tools/bench.ts --sizes "$(SIZES)"
+	npx tsx tools/bench.ts --sizes "$(SIZES)" --repeat "$(REPEAT)"

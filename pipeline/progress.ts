@@ -13,7 +13,7 @@ export interface ProgressSinks {
   status?: (line: string) => void;
 }
 
-interface StageRecord {
+export interface StageRecord {
   name: string;
   rowsIn: number;
   rowsOut: number;
@@ -34,6 +34,10 @@ export class Progress {
   /** Starts a stage over `totalBytes` bytes of input (0 when it is not byte-driven). */
   stage(name: string, totalBytes = 0): StageProgress {
     return new StageProgress(name, totalBytes, this.sinks, this.now, (record) => this.finished.push(record));
+  }
+
+  get stages(): readonly StageRecord[] {
+    return this.finished;
   }
 
   summaryTable(): string[] {

@@ -18,7 +18,7 @@ import { listRawFiles } from "./ingest.js";
 import { languageModelVersion } from "./language.js";
 import { clusterCandidates, nearDupKey, NearDupCandidates, unpackPair } from "./neardup.js";
 import { WorkerPool } from "./pool.js";
-import { Progress, type ProgressSinks } from "./progress.js";
+import { Progress, type ProgressSinks, type StageRecord } from "./progress.js";
 import { prepareStaging, swapIntoPlace } from "./publish.js";
 import { ParagraphStatistics, renderReport } from "./report.js";
 import { normalizeText, sha256Hex } from "./text.js";
@@ -47,6 +47,8 @@ export interface BuildSummary {
   blobsAnalysed: number;
   /** True when OUT already held this build's outputs and nothing was rewritten. */
   upToDate: boolean;
+  /** Rows, seconds, bytes and peak memory per stage (for `make bench`; never written to OUT). */
+  stages: readonly StageRecord[];
 }
 
 const PROJECT_ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -96,10 +98,11 @@ export async function buildDataset(options: BuildOptions): Promise<BuildSummary>
       outputs: previous.outputs,
       blobsAnalysed,
       upToDate: true,
+      stages: progress.stages,
     };
     log(`${outDir} is up to date (build key ${buildKey.slice(0, 12)}): nothing rewritten`);
   } else {
-    summary = { ...(await assemble(blobs, fileRejects, cache, catalog, outDir, buildKey, progress)), blobsAnalysed, upToDate: false };
+    summary = { ...(await assemble(blobs, fileRejects, cache, catalog, outDir, buildKey, progress)), blobsAnalysed, upToDate: false, stages: progress.stages };
   }
   await cache.keepOnly(new Set(blobs.map(({ cacheKey }) => cacheKey)));
 
@@ -156,7 +159,7 @@ async function assemble(
   outDir: string,
   buildKey: string,
   progress: Progress,
-): Promise<Omit<BuildSummary, "blobsAnalysed" | "upToDate">> {
+): Promise<Omit<BuildSummary, "blobsAnalysed" | "upToDate" | "stages">> {
   const totalBytes = blobs.reduce((sum, { blob }) => sum + blob.sizeBytes, 0);
   const eachAnalysis = async function* (ordinals: Iterable<number> = blobs.keys()): AsyncGenerator<[number, ReadBlob, BlobAnalysis]> {
     for (const ordinal of ordinals) yield [ordinal, blobs[ordinal]!, await cache.read(blobs[ordinal]!.cacheKey)];
@@ -319,12 +322,13 @@ async function main(): Promise<void> {
       out: { type: "string", default: "out" },
       cache: { type: "string" },
       threads: { type: "string" },
+      timings: { type: "string" },
       strict: { type: "boolean", default: false },
     },
   });
   const toStderr = (line: string) => process.stderr.write(`${line}\n`);
   try {
-    await buildDataset({
+    const summary = await buildDataset({
       rawDir: values.raw!,
       outDir: values.out!,
       strict: values.strict!,
@@ -333,6 +337,7 @@ async function main(): Promise<void> {
       log: toStderr,
       ...(process.stderr.isTTY && { status: (line: string) => process.stderr.write(`\r\x1b[K${line}`) }),
     });
+    if (values.timings) await writeFile(values.timings, `${JSON.stringify({ blobsAnalysed: summary.blobsAnalysed, upToDate: summary.upToDate, stages: summary.stages })}\n`);
   } catch (error) {
     if (error instanceof PipelineError) {
       process.stderr.write(`build failed: ${error.message}\n`);

@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { appendFileSync, existsSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { mkdtemp } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -9,10 +9,11 @@ import { parse } from "csv-parse/sync";
 import { generateCorpus, parseSize } from "./corpus.js";
 
 /**
- * `make bench`: builds synthetic corpora (SIZES, default 10MB and 100MB), then times a full
- * build, a no-change rebuild and a one-blob-changed rebuild of each, and native fastText
- * (Debian's `fasttext predict-prob` with the same lid.176 model) labelling the same
- * paragraphs. One JSON line per run. Not a test: numbers, not verdicts.
+ * `make bench`: builds synthetic corpora (SIZES, default 100MB and 1GB), then times a full
+ * build (empty cache), a no-change rebuild and a one-blob-changed rebuild of each (REPEAT
+ * times, median), and native fastText (Debian's `fasttext predict-prob` with the same lid.176
+ * model) labelling the same paragraphs. One JSON line per run and stage, and the scaling in
+ * seconds per MB. Not a test: numbers, not verdicts.
  */
 
 const MODEL = "node_modules/fasttext.wasm.js/dist/models/language-identification/assets/lid.176.ftz";
@@ -30,51 +31,86 @@ function measure(command: string, args: string[]): Run {
   return { wallSeconds: wall, peakRssMiB: Math.round(rssKiB / 1024) };
 }
 
-function build(rawDir: string, outDir: string): Run {
-  return measure(process.execPath, ["--import", "tsx", "pipeline/run.ts", "--raw", rawDir, "--out", outDir]);
+interface StageTiming {
+  name: string;
+  rowsIn: number;
+  rowsOut: number;
+  bytes: number;
+  seconds: number;
+  peakRssMiB: number;
 }
 
+/** One build as a separate process (so peak RSS is the build's own), with its per-stage timings. */
+function build(rawDir: string, outDir: string, timingsFile: string): Run & { stages: StageTiming[]; blobsAnalysed: number } {
+  const run = measure(process.execPath, ["--import", "tsx", "pipeline/run.ts", "--raw", rawDir, "--out", outDir, "--timings", timingsFile]);
+  const { stages, blobsAnalysed } = JSON.parse(readFileSync(timingsFile, "utf8")) as { stages: StageTiming[]; blobsAnalysed: number };
+  return { ...run, stages, blobsAnalysed };
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { sizes: { type: "string", default: "10MB 100MB" } } });
+  const { values } = parseArgs({ options: { sizes: { type: "string", default: "100MB 1GB" }, repeat: { type: "string", default: "1" } } });
+  const repeat = Math.max(1, Number(values.repeat));
   const root = await mkdtemp(path.join(os.tmpdir(), "satc-bench-"));
+  const secondsPerMb: Record<string, number> = {};
   for (const size of values.sizes!.split(/\s+/).filter(Boolean)) {
     const rawDir = path.join(root, `corpus-${size}`);
     const outDir = path.join(root, `out-${size}`);
+    const timings = path.join(root, `timings-${size}.json`);
     const corpus = await generateCorpus("raw", rawDir, parseSize(size));
     const megabytes = corpus.bytes / 1024 ** 2;
-    const report = (run: string, measured: Run, extra: object = {}) =>
-      console.log(
-        JSON.stringify({
-          size,
-          run,
-          bytes: corpus.bytes,
-          paragraphs: corpus.paragraphs,
-          seconds: measured.wallSeconds,
-          mbPerSecond: Number((megabytes / measured.wallSeconds).toFixed(2)),
-          secondsPerMb: Number((measured.wallSeconds / megabytes).toFixed(3)),
-          peakRssMiB: measured.peakRssMiB,
-          ...extra,
-        }),
-      );
+    const print = (record: object) => console.log(JSON.stringify({ size, bytes: corpus.bytes, paragraphs: corpus.paragraphs, ...record }));
+    const report = (run: string, measured: ReturnType<typeof build>[]) => {
+      const seconds = median(measured.map((m) => m.wallSeconds));
+      for (const stage of measured[0]!.stages) {
+        print({ run, stage: stage.name, rowsIn: stage.rowsIn, rowsOut: stage.rowsOut, seconds: Number(stage.seconds.toFixed(2)), mbPerSecond: stage.bytes > 0 ? Number((stage.bytes / 1024 ** 2 / stage.seconds).toFixed(2)) : null, peakRssMiB: stage.peakRssMiB });
+      }
+      print({
+        run,
+        stage: "total",
+        runs: measured.length,
+        seconds,
+        allSeconds: measured.map((m) => m.wallSeconds),
+        mbPerSecond: Number((megabytes / seconds).toFixed(2)),
+        secondsPerMb: Number((seconds / megabytes).toFixed(3)),
+        peakRssMiB: Math.max(...measured.map((m) => m.peakRssMiB)),
+        blobsAnalysed: measured[0]!.blobsAnalysed,
+      });
+      return seconds;
+    };
 
-    const full = build(rawDir, outDir);
-    report("full build", full);
-    report("no-change rebuild", build(rawDir, outDir));
+    // Each full build starts from an empty cache and OUT; rebuilds reuse the last full build's.
+    const fulls = Array.from({ length: repeat }, () => {
+      rmSync(outDir, { recursive: true, force: true });
+      rmSync(path.join(root, `.out-${size}.cache`), { recursive: true, force: true });
+      return build(rawDir, outDir, timings);
+    });
+    const full = report("full build", fulls);
+    secondsPerMb[size] = Number((full / megabytes).toFixed(3));
+    const noChange = report("no-change rebuild", Array.from({ length: repeat }, () => build(rawDir, outDir, timings)));
     const smallest = readdirSync(rawDir).sort((a, b) => statSync(path.join(rawDir, a)).size - statSync(path.join(rawDir, b)).size)[0]!;
-    appendFileSync(path.join(rawDir, smallest), "Carrie schreibt eine neue Kolumne über Schuhe.\n");
-    report("one-blob-changed rebuild", build(rawDir, outDir), { changedBlob: smallest });
+    const changed = report(
+      "one-blob-changed rebuild",
+      Array.from({ length: repeat }, (_, attempt) => {
+        appendFileSync(path.join(rawDir, smallest), `Carrie schreibt eine neue Kolumne über Schuhe, Folge ${attempt + 1}.\n`);
+        return build(rawDir, outDir, timings);
+      }),
+    );
+    print({ run: "rebuild shares of the full build", noChangePercent: Number(((100 * noChange) / full).toFixed(1)), oneBlobChangedPercent: Number(((100 * changed) / full).toFixed(1)), changedBlob: smallest });
 
     if (existsSync("/usr/bin/fasttext")) {
       // The same distinct paragraphs the build labelled, one per line, as fastText reads them.
-      const paragraphs = parse(readFileSync(path.join(outDir, "paragraphs.csv"), "utf8"), { columns: true }) as Array<{ text: string }>;
       const input = path.join(root, `paragraphs-${size}.txt`);
+      const paragraphs = parse(readFileSync(path.join(outDir, "paragraphs.csv"), "utf8"), { columns: true }) as Array<{ text: string }>;
       writeFileSync(input, paragraphs.map((row) => row.text.replace(/\s+/g, " ")).join("\n") + "\n");
-      const native = measure("/usr/bin/fasttext", ["predict-prob", MODEL, input, "1"]);
-      report("native fastText predict-prob", native, { buildOverNative: Number((full.wallSeconds / native.wallSeconds).toFixed(1)) });
+      const native = median(Array.from({ length: repeat }, () => measure("/usr/bin/fasttext", ["predict-prob", MODEL, input, "1"]).wallSeconds));
+      print({ run: "native fastText predict-prob", stage: "total", seconds: native, fullBuildOverNative: Number((full / native).toFixed(1)) });
     } else {
-      console.log(JSON.stringify({ size, run: "native fastText predict-prob", skipped: "install Debian's fasttext package (apt-get install fasttext)" }));
+      print({ run: "native fastText predict-prob", skipped: "install Debian's fasttext package (apt-get install fasttext)" });
     }
   }
+  console.log(JSON.stringify({ scaling: "seconds per MB of a full build", ...secondsPerMb }));
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) await main();
