@@ -1,6 +1,7 @@
 # Entry points; README.md describes each. Paths may be relative or absolute.
 RAW ?= raw
 OUT ?= out
+GOLD ?= tests/fixtures/gold.csv
 
 .PHONY: build-dataset test typecheck evaluate explain docs diff notebook corpus bench
 
@@ -18,7 +19,7 @@ test: node_modules/.package-lock.json typecheck
 	npx vitest run
 
 evaluate: node_modules/.package-lock.json
-	npx tsx tools/evaluate.ts --raw "$(RAW)"
+	npx tsx tools/evaluate.ts --raw "$(RAW)" --gold "$(GOLD)"
 
 explain: node_modules/.package-lock.json
 	npx tsx tools/explain.ts --ref "$(REF)" --out "$(OUT)" --raw "$(RAW)"

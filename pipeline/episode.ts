@@ -250,9 +250,12 @@ export function scoreEpisodes(text: string, index: CatalogIndex): EpisodeEvidenc
       features.set(featureIndex, Math.max(features.get(featureIndex) ?? 0, weight));
     }
   }
-  const seasons = seasonsMentioned(folded);
   // Lowering every episode is raising the "none" candidate: the softmax sees only differences.
-  const framing = index.nonEpisodeCues.filter((cue) => cue.terms.some((term) => folded.includes(term))).map((cue) => `framing: ${cue.label}`);
+  const framingTerms = index.nonEpisodeCues.map((cue) => ({ label: cue.label, found: cue.terms.filter((term) => folded.includes(term)) }));
+  const framing = framingTerms.filter(({ found }) => found.length > 0).map(({ label }) => `framing: ${label}`);
+  // A season named inside framing ("in season 5, Carrie…", "all six seasons") is what the
+  // framing is about, not a pointer to one of its episodes.
+  const seasons = seasonsMentioned(framingTerms.flatMap(({ found }) => found).reduce((text, term) => text.replaceAll(term, " "), folded));
   const scored = [...bestPerFeature].map(([episodeIndex, features]): EpisodeEvidence => {
     const episode = index.episodes[episodeIndex]!;
     const seasonNamed = seasons.has(episode.season);

@@ -65,8 +65,9 @@ export const catalogSchema = z.object({
   episodes: z.array(episodeSchema),
   /**
    * What texts about something other than one episode say: the series as a whole, the films
-   * and the other series, podcast and review framing, the cast. Each cue's terms match as
-   * whole words or phrases (after the same folding) and make linking to an episode harder.
+   * and the other series, podcast and review framing, the cast, overviews of a whole season.
+   * Each cue's terms match as whole words or phrases (after the same folding) and make linking
+   * to an episode harder.
    */
   nonEpisodeCues: z.array(anchorSchema).default([]),
 });
