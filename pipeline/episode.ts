@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { catalogSchema, type Catalog } from "../schemas/catalog.js";
-import type { EpisodeFields, EpisodeRow, LanguageTaggedParagraph, LinkedParagraph } from "../schemas/records.js";
+import type { EpisodeFields, EpisodeRow } from "../schemas/records.js";
 import { foldForMatching, sha256Hex } from "./text.js";
 import { PipelineError } from "./validate.js";
 
@@ -311,19 +311,6 @@ export const NO_EPISODE: EpisodeFields = {
   episodeRunnerUpScore: null,
 };
 
-/** Where paragraphs stand in their blobs: per blob, paragraph ids in line order. */
-export type BlobSequences = ReadonlyMap<string, readonly string[]>;
-
-export function blobSequences(occurrences: ReadonlyArray<{ sourceFile: string; paragraphId: string }>): BlobSequences {
-  const sequences = new Map<string, string[]>();
-  for (const { sourceFile, paragraphId } of occurrences) {
-    const sequence = sequences.get(sourceFile) ?? [];
-    sequences.set(sourceFile, sequence);
-    sequence.push(paragraphId);
-  }
-  return sequences;
-}
-
 /** Context evidence for one paragraph: episode position in `CatalogIndex.episodes` → evidence its neighbours lend. */
 export type ContextBonus = Map<number, number>;
 
@@ -382,24 +369,6 @@ export function decideInContext(own: readonly EpisodeScore[], bonus: ReadonlyMap
     .map((candidate) => ({ ...candidate, evidence: candidate.evidence + (bonus.get(index.positionOf.get(candidate.code)!) ?? 0) }))
     .sort((a, b) => b.evidence - a.evidence || (a.code < b.code ? -1 : 1));
   return decideEpisode(withContext, index);
-}
-
-/** Links paragraphs held in memory: own evidence, first pass, context from every blob they occur in, final decision. */
-export function linkEpisodes(paragraphs: LanguageTaggedParagraph[], sequences: BlobSequences, index: CatalogIndex): LinkedParagraph[] {
-  const ownEvidence = new Map(paragraphs.map((paragraph) => [paragraph.paragraphId, scoreEpisodes(paragraph.text, index)]));
-  const firstPass = new Map([...ownEvidence].map(([paragraphId, scored]) => [paragraphId, decideEpisode(scored, index)]));
-  const context = new Map<string, ContextBonus>();
-  for (const sequence of sequences.values()) {
-    const bonuses = contextWithinBlob(sequence.map((paragraphId) => ({ paragraphId, firstPass: firstPass.get(paragraphId) ?? NO_EPISODE })), index);
-    sequence.forEach((paragraphId, at) => {
-      const own = ownEvidence.get(paragraphId);
-      if (own) context.set(paragraphId, mergeContext(context.get(paragraphId) ?? new Map(), bonuses[at]!, own, index));
-    });
-  }
-  return paragraphs.map((paragraph) => ({
-    ...paragraph,
-    ...decideInContext(ownEvidence.get(paragraph.paragraphId)!, context.get(paragraph.paragraphId) ?? new Map(), index),
-  }));
 }
 
 /** How many paragraphs were linked to each episode, per language: the catalog as a dataset. */

@@ -93,8 +93,6 @@ export const nearDupFields = z.object({
   ),
 });
 
-export const languageTaggedParagraphSchema = distinctParagraphSchema.extend(languageFields.shape);
-export const linkedParagraphSchema = languageTaggedParagraphSchema.extend(episodeFields.shape);
 
 /** paragraphs.{parquet,arrow,csv}: one row per distinct paragraph, ordered by first occurrence. */
 export const paragraphRowSchema = z.object({
@@ -134,8 +132,6 @@ export type Blob = z.infer<typeof blobSchema>;
 export type Occurrence = z.infer<typeof occurrenceSchema>;
 export type OccurrenceRow = z.infer<typeof occurrenceRowSchema>;
 export type DistinctParagraph = z.infer<typeof distinctParagraphSchema>;
-export type LanguageTaggedParagraph = z.infer<typeof languageTaggedParagraphSchema>;
-export type LinkedParagraph = z.infer<typeof linkedParagraphSchema>;
 export type LanguageFields = z.infer<typeof languageFields>;
 export type EpisodeFields = z.infer<typeof episodeFields>;
 export type ParagraphRow = z.infer<typeof paragraphRowSchema>;
