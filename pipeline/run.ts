@@ -91,10 +91,14 @@ export async function buildDataset(options: BuildOptions): Promise<BuildSummary>
   const previous = await upToDateManifest(outDir, buildKey);
   let summary: BuildSummary;
   if (previous) {
-    const rejects = parse(await readFile(path.join(outDir, "rejects.csv"), "utf8"), { columns: true, cast: (value, { column }) => (column === "line_start" || column === "line_end" ? Number(value) : value) }) as Array<Record<string, string | number>>;
+    const rejectRows = parse(await readFile(path.join(outDir, "rejects.csv"), "utf8"), { columns: true }) as Array<Record<string, string>>;
     summary = {
       ...previous.counts,
-      rejects: rejects.map((row) => ({ sourceFile: String(row.source_file), lineStart: Number(row.line_start), lineEnd: Number(row.line_end), reason: String(row.reason) })),
+      rejects: validateRecords(
+        rejectSchema,
+        rejectRows.map((row) => ({ sourceFile: row.source_file, lineStart: Number(row.line_start), lineEnd: Number(row.line_end), reason: row.reason })),
+        "OUT/rejects.csv → summary",
+      ),
       outputs: previous.outputs,
       blobsAnalysed,
       upToDate: true,

@@ -131,7 +131,6 @@ export const episodeRowSchema = z.object({
 export type Blob = z.infer<typeof blobSchema>;
 export type Occurrence = z.infer<typeof occurrenceSchema>;
 export type OccurrenceRow = z.infer<typeof occurrenceRowSchema>;
-export type DistinctParagraph = z.infer<typeof distinctParagraphSchema>;
 export type LanguageFields = z.infer<typeof languageFields>;
 export type EpisodeFields = z.infer<typeof episodeFields>;
 export type ParagraphRow = z.infer<typeof paragraphRowSchema>;

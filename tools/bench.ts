@@ -6,6 +6,7 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { parse } from "csv-parse/sync";
+import type { StageRecord } from "../pipeline/progress.js";
 import { generateCorpus, parseSize } from "./corpus.js";
 
 /**
@@ -31,19 +32,10 @@ function measure(command: string, args: string[]): Run {
   return { wallSeconds: wall, peakRssMiB: Math.round(rssKiB / 1024) };
 }
 
-interface StageTiming {
-  name: string;
-  rowsIn: number;
-  rowsOut: number;
-  bytes: number;
-  seconds: number;
-  peakRssMiB: number;
-}
-
 /** One build as a separate process (so peak RSS is the build's own), with its per-stage timings. */
-function build(rawDir: string, outDir: string, timingsFile: string): Run & { stages: StageTiming[]; blobsAnalysed: number } {
+function build(rawDir: string, outDir: string, timingsFile: string): Run & { stages: StageRecord[]; blobsAnalysed: number } {
   const run = measure(process.execPath, ["--import", "tsx", "pipeline/run.ts", "--raw", rawDir, "--out", outDir, "--timings", timingsFile]);
-  const { stages, blobsAnalysed } = JSON.parse(readFileSync(timingsFile, "utf8")) as { stages: StageTiming[]; blobsAnalysed: number };
+  const { stages, blobsAnalysed } = JSON.parse(readFileSync(timingsFile, "utf8")) as { stages: StageRecord[]; blobsAnalysed: number };
   return { ...run, stages, blobsAnalysed };
 }
 
