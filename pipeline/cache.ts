@@ -2,7 +2,7 @@ import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/p
 import path from "node:path";
 import { deserialize, serialize } from "node:v8";
 import { threadId } from "node:worker_threads";
-import type { BlobAnalysis } from "./analyze.js";
+import type { AnalyzedOccurrence, BlobAnalysis } from "./analyze.js";
 import { sha256Hex } from "./text.js";
 
 /**
@@ -34,8 +34,16 @@ export class AnalysisCache {
     );
   }
 
-  async read(key: string): Promise<BlobAnalysis> {
-    return deserialize(await readFile(this.pathOf(key))) as BlobAnalysis;
+  /** An entry's blob and line rejects at once, its occurrences batch by batch (in line order). */
+  async open(key: string): Promise<CachedAnalysis> {
+    const { blob, lineRejects, occurrences } = deserialize(await readFile(this.pathOf(key))) as BlobAnalysis;
+    return {
+      blob,
+      lineRejects,
+      async *batches() {
+        yield occurrences;
+      },
+    };
   }
 
   async write(key: string, analysis: BlobAnalysis): Promise<void> {
@@ -56,6 +64,10 @@ export class AnalysisCache {
       if (unused.length === names.length) await rm(path.join(this.directory, shard), { recursive: true, force: true });
     }
   }
+}
+
+export interface CachedAnalysis extends Omit<BlobAnalysis, "occurrences"> {
+  batches(): AsyncGenerator<AnalyzedOccurrence[]>;
 }
 
 /** Hash of everything that decides an analysis besides the blob itself. */

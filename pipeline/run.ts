@@ -8,9 +8,8 @@ import { parse } from "csv-parse/sync";
 import { columnSpecs } from "../schemas/columns.js";
 import { manifestSchema, type Manifest } from "../schemas/manifest.js";
 import { blobSchema, episodeRowSchema, occurrenceRowSchema, paragraphRowSchema, rejectSchema, type Blob, type OccurrenceRow, type ParagraphRow, type Reject } from "../schemas/records.js";
-import type { BlobAnalysis } from "./analyze.js";
 import type { BlobTaskResult, BlobWorkerSetup } from "./blob-worker.js";
-import { AnalysisCache, analysisVersionOf } from "./cache.js";
+import { AnalysisCache, analysisVersionOf, type CachedAnalysis } from "./cache.js";
 import { ExactDedup } from "./dedup.js";
 import { decideInContext, EpisodeTally, loadCatalog, mergeContext, type ContextBonus } from "./episode.js";
 import { GrowableArray } from "./growable.js";
@@ -165,8 +164,8 @@ async function assemble(
   progress: Progress,
 ): Promise<Omit<BuildSummary, "blobsAnalysed" | "upToDate" | "stages">> {
   const totalBytes = blobs.reduce((sum, { blob }) => sum + blob.sizeBytes, 0);
-  const eachAnalysis = async function* (ordinals: Iterable<number> = blobs.keys()): AsyncGenerator<[number, ReadBlob, BlobAnalysis]> {
-    for (const ordinal of ordinals) yield [ordinal, blobs[ordinal]!, await cache.read(blobs[ordinal]!.cacheKey)];
+  const eachAnalysis = async function* (ordinals: Iterable<number> = blobs.keys()): AsyncGenerator<[number, ReadBlob, CachedAnalysis]> {
+    for (const ordinal of ordinals) yield [ordinal, blobs[ordinal]!, await cache.open(blobs[ordinal]!.cacheKey)];
   };
 
   // Exact dedup across blobs and near-dup candidates, in first-occurrence order.
@@ -179,19 +178,23 @@ async function assemble(
   const lineRejects: Reject[] = [];
   let occurrences = 0;
   for await (const [ordinal, { blob }, analysis] of eachAnalysis()) {
-    for (const occurrence of analysis.occurrences) {
-      const { paragraphNumber, first } = dedup.add(occurrence.paragraphId);
-      if (first) {
-        candidates.add(paragraphNumber, occurrence.paragraph!.fingerprint);
-        firstBlobOf.push(ordinal);
-      } else if (occurrence.paragraph && firstBlobOf.at(paragraphNumber) !== ordinal) {
-        repeatedAcrossBlobs.add(paragraphNumber);
-        blobsToReread.add(ordinal).add(firstBlobOf.at(paragraphNumber));
+    let blobOccurrences = 0;
+    for await (const batch of analysis.batches()) {
+      for (const occurrence of batch) {
+        const { paragraphNumber, first } = dedup.add(occurrence.paragraphId);
+        if (first) {
+          candidates.add(paragraphNumber, occurrence.paragraph!.fingerprint);
+          firstBlobOf.push(ordinal);
+        } else if (occurrence.paragraph && firstBlobOf.at(paragraphNumber) !== ordinal) {
+          repeatedAcrossBlobs.add(paragraphNumber);
+          blobsToReread.add(ordinal).add(firstBlobOf.at(paragraphNumber));
+        }
       }
+      blobOccurrences += batch.length;
     }
-    occurrences += analysis.occurrences.length;
+    occurrences += blobOccurrences;
     lineRejects.push(...analysis.lineRejects.map((reject) => ({ sourceFile: blob.sourceFile, ...reject })));
-    stage.advance({ bytes: blob.sizeBytes, rowsIn: analysis.occurrences.length });
+    stage.advance({ bytes: blob.sizeBytes, rowsIn: blobOccurrences });
   }
   const pairs = candidates.pairs();
   stage.done({ rowsIn: occurrences, rowsOut: dedup.paragraphs });
@@ -209,13 +212,15 @@ async function assemble(
   const keys = new Map<number, string>();
   const contextAcrossBlobs = new Map<number, ContextBonus>();
   for await (const [ordinal, , analysis] of eachAnalysis([...blobsToReread].sort((a, b) => a - b))) {
-    for (const { paragraph } of analysis.occurrences) {
-      if (!paragraph) continue;
-      const paragraphNumber = dedup.numberOf(paragraph.paragraphId);
-      if (needsKey[paragraphNumber] && firstBlobOf.at(paragraphNumber) === ordinal) keys.set(paragraphNumber, nearDupKey(normalizeText(paragraph.text)));
-      if (repeatedAcrossBlobs.has(paragraphNumber)) {
-        const context = contextAcrossBlobs.get(paragraphNumber) ?? new Map();
-        contextAcrossBlobs.set(paragraphNumber, mergeContext(context, new Map(paragraph.context), paragraph.evidence, catalog.index));
+    for await (const batch of analysis.batches()) {
+      for (const { paragraph } of batch) {
+        if (!paragraph) continue;
+        const paragraphNumber = dedup.numberOf(paragraph.paragraphId);
+        if (needsKey[paragraphNumber] && firstBlobOf.at(paragraphNumber) === ordinal) keys.set(paragraphNumber, nearDupKey(normalizeText(paragraph.text)));
+        if (repeatedAcrossBlobs.has(paragraphNumber)) {
+          const context = contextAcrossBlobs.get(paragraphNumber) ?? new Map();
+          contextAcrossBlobs.set(paragraphNumber, mergeContext(context, new Map(paragraph.context), paragraph.evidence, catalog.index));
+        }
       }
     }
   }
@@ -231,33 +236,36 @@ async function assemble(
   const statistics = new ParagraphStatistics();
   const tally = new EpisodeTally();
   for await (const [ordinal, { blob }, analysis] of eachAnalysis()) {
-    const occurrenceRows: OccurrenceRow[] = [];
-    const paragraphRows: ParagraphRow[] = [];
-    for (const { paragraph, ...place } of analysis.occurrences) {
-      occurrenceRows.push({ sourceFile: blob.sourceFile, ...place, blobSha256: blob.blobSha256 });
-      if (!paragraph) continue;
-      const paragraphNumber = dedup.numberOf(paragraph.paragraphId);
-      if (firstBlobOf.at(paragraphNumber) !== ordinal) continue;
-      const context = contextAcrossBlobs.get(paragraphNumber) ?? new Map(paragraph.context);
-      paragraphRows.push({
-        paragraphId: paragraph.paragraphId,
-        text: paragraph.text,
-        language: paragraph.language,
-        languageScore: paragraph.languageScore,
-        ...decideInContext(paragraph.evidence, context, catalog.index),
-        nearDupCluster: dedup.idOf(clusterRoots[paragraphNumber]!),
-        sourceFile: blob.sourceFile,
-        lineStart: place.lineStart,
-        occurrenceCount: dedup.occurrenceCountOf(paragraphNumber),
-      });
+    for await (const batch of analysis.batches()) {
+      const occurrenceRows: OccurrenceRow[] = [];
+      const paragraphRows: ParagraphRow[] = [];
+      for (const { paragraph, ...place } of batch) {
+        occurrenceRows.push({ sourceFile: blob.sourceFile, ...place, blobSha256: blob.blobSha256 });
+        if (!paragraph) continue;
+        const paragraphNumber = dedup.numberOf(paragraph.paragraphId);
+        if (firstBlobOf.at(paragraphNumber) !== ordinal) continue;
+        const context = contextAcrossBlobs.get(paragraphNumber) ?? new Map(paragraph.context);
+        paragraphRows.push({
+          paragraphId: paragraph.paragraphId,
+          text: paragraph.text,
+          language: paragraph.language,
+          languageScore: paragraph.languageScore,
+          ...decideInContext(paragraph.evidence, context, catalog.index),
+          nearDupCluster: dedup.idOf(clusterRoots[paragraphNumber]!),
+          sourceFile: blob.sourceFile,
+          lineStart: place.lineStart,
+          occurrenceCount: dedup.occurrenceCountOf(paragraphNumber),
+        });
+      }
+      await occurrenceWriter.write(validateRecords(occurrenceRowSchema, occurrenceRows, "dedup → occurrences"));
+      await paragraphWriter.write(validateRecords(paragraphRowSchema, paragraphRows, "paragraphs → write"));
+      for (const row of paragraphRows) {
+        statistics.observe(row);
+        tally.add(row);
+      }
+      stage.advance({ rowsIn: occurrenceRows.length, rowsOut: paragraphRows.length });
     }
-    await occurrenceWriter.write(validateRecords(occurrenceRowSchema, occurrenceRows, "dedup → occurrences"));
-    await paragraphWriter.write(validateRecords(paragraphRowSchema, paragraphRows, "paragraphs → write"));
-    for (const row of paragraphRows) {
-      statistics.observe(row);
-      tally.add(row);
-    }
-    stage.advance({ bytes: blob.sizeBytes, rowsIn: occurrenceRows.length, rowsOut: paragraphRows.length });
+    stage.advance({ bytes: blob.sizeBytes });
   }
   const episodeRows = validateRecords(episodeRowSchema, tally.rows(catalog.catalog), "episodes → write");
   const rejects = validateRecords(rejectSchema, [...fileRejects, ...lineRejects].sort(bySourceAndLine), "ingest → rejects");
