@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { lstat, readFile, writeFile } from "node:fs/promises";
+import { lstat, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -15,12 +15,14 @@ import { decideInContext, EpisodeTally, loadCatalog, mergeContext, type ContextB
 import { GrowableArray } from "./growable.js";
 import { listRawFiles } from "./ingest.js";
 import { languageModelVersion } from "./language.js";
-import { clusterCandidates, nearDupKey, NearDupCandidates, unpackPair } from "./neardup.js";
+import { NearDupClusters } from "./neardup-clusters.js";
+import { NearDupIndex } from "./neardup-index.js";
+import { nearDupKey } from "./neardup.js";
 import { WorkerPool } from "./pool.js";
 import { Progress, type ProgressSinks, type StageRecord } from "./progress.js";
 import { prepareStaging, swapIntoPlace } from "./publish.js";
 import { ParagraphStatistics, renderReport } from "./report.js";
-import { normalizeText, sha256Hex } from "./text.js";
+import { normalizeText, sha256Hex, sha256OfFile } from "./text.js";
 import { PipelineError, validateRecords } from "./validate.js";
 import { openTableWriter, type WrittenFile } from "./write.js";
 
@@ -105,7 +107,13 @@ export async function buildDataset(options: BuildOptions): Promise<BuildSummary>
     };
     log(`${outDir} is up to date (build key ${buildKey.slice(0, 12)}): nothing rewritten`);
   } else {
-    summary = { ...(await assemble(blobs, fileRejects, cache, catalog, outDir, buildKey, progress)), blobsAnalysed, upToDate: false, stages: progress.stages };
+    // Scratch files of the global near-dup steps (spilled keys and pairs), never part of OUT.
+    const workDirectory = await mkdtemp(path.join(os.tmpdir(), "satc-build-"));
+    try {
+      summary = { ...(await assemble(blobs, fileRejects, cache, catalog, outDir, buildKey, progress, workDirectory)), blobsAnalysed, upToDate: false, stages: progress.stages };
+    } finally {
+      await rm(workDirectory, { recursive: true, force: true });
+    }
   }
   await cache.keepOnly(new Set(blobs.map(({ cacheKey }) => cacheKey)));
 
@@ -162,16 +170,17 @@ async function assemble(
   outDir: string,
   buildKey: string,
   progress: Progress,
+  workDirectory: string,
 ): Promise<Omit<BuildSummary, "blobsAnalysed" | "upToDate" | "stages">> {
   const totalBytes = blobs.reduce((sum, { blob }) => sum + blob.sizeBytes, 0);
   const eachAnalysis = async function* (ordinals: Iterable<number> = blobs.keys()): AsyncGenerator<[number, ReadBlob, CachedAnalysis]> {
     for (const ordinal of ordinals) yield [ordinal, blobs[ordinal]!, await cache.open(blobs[ordinal]!.cacheKey)];
   };
 
-  // Exact dedup across blobs and near-dup candidates, in first-occurrence order.
-  let stage = progress.stage("exact dedup, near-dup candidates", totalBytes);
+  // Exact dedup across blobs; near-dup fingerprints indexed in first-occurrence order.
+  let stage = progress.stage("exact dedup, near-dup index", totalBytes);
   const dedup = new ExactDedup();
-  const candidates = new NearDupCandidates();
+  const nearDupIndex = new NearDupIndex(workDirectory);
   const firstBlobOf = new GrowableArray((length) => new Int32Array(length));
   const repeatedAcrossBlobs = new Set<number>();
   const blobsToReread = new Set<number>();
@@ -183,7 +192,7 @@ async function assemble(
       for (const occurrence of batch) {
         const { paragraphNumber, first } = dedup.add(occurrence.paragraphId);
         if (first) {
-          candidates.add(paragraphNumber, occurrence.paragraph!.fingerprint);
+          nearDupIndex.add(paragraphNumber, occurrence.paragraph!.fingerprint);
           firstBlobOf.push(ordinal);
         } else if (occurrence.paragraph && firstBlobOf.at(paragraphNumber) !== ordinal) {
           repeatedAcrossBlobs.add(paragraphNumber);
@@ -196,27 +205,26 @@ async function assemble(
     lineRejects.push(...analysis.lineRejects.map((reject) => ({ sourceFile: blob.sourceFile, ...reject })));
     stage.advance({ bytes: blob.sizeBytes, rowsIn: blobOccurrences });
   }
-  const pairs = candidates.pairs();
   stage.done({ rowsIn: occurrences, rowsOut: dedup.paragraphs });
 
-  // Verification needs the texts of candidate paragraphs only, and context across blobs
-  // the paragraphs that occur in several; only the blobs holding them are read again.
-  stage = progress.stage("near-dup verification, context across blobs");
-  const needsKey = new Uint8Array(dedup.paragraphs);
-  for (const packed of pairs) {
-    for (const paragraphNumber of unpackPair(packed)) {
-      needsKey[paragraphNumber] = 1;
-      blobsToReread.add(firstBlobOf.at(paragraphNumber));
-    }
+  // Candidate pairs, then verification: the texts of paragraphs in candidate pairs, and the
+  // context of paragraphs that occur in several blobs, come from the blobs holding them.
+  stage = progress.stage("near-dup candidates, texts, context across blobs");
+  const clusters = new NearDupClusters(nearDupIndex, workDirectory);
+  for (let paragraphNumber = 0; paragraphNumber < dedup.paragraphs; paragraphNumber++) {
+    if (clusters.needsText[paragraphNumber]) blobsToReread.add(firstBlobOf.at(paragraphNumber));
   }
-  const keys = new Map<number, string>();
   const contextAcrossBlobs = new Map<number, ContextBonus>();
+  let textsRead = 0;
   for await (const [ordinal, , analysis] of eachAnalysis([...blobsToReread].sort((a, b) => a - b))) {
     for await (const batch of analysis.batches()) {
       for (const { paragraph } of batch) {
         if (!paragraph) continue;
         const paragraphNumber = dedup.numberOf(paragraph.paragraphId);
-        if (needsKey[paragraphNumber] && firstBlobOf.at(paragraphNumber) === ordinal) keys.set(paragraphNumber, nearDupKey(normalizeText(paragraph.text)));
+        if (clusters.needsText[paragraphNumber] && firstBlobOf.at(paragraphNumber) === ordinal) {
+          clusters.addText(paragraphNumber, nearDupKey(normalizeText(paragraph.text)));
+          textsRead++;
+        }
         if (repeatedAcrossBlobs.has(paragraphNumber)) {
           const context = contextAcrossBlobs.get(paragraphNumber) ?? new Map();
           contextAcrossBlobs.set(paragraphNumber, mergeContext(context, new Map(paragraph.context), paragraph.evidence, catalog.index));
@@ -224,9 +232,11 @@ async function assemble(
       }
     }
   }
-  const clusterRoots = clusterCandidates(dedup.paragraphs, pairs, (paragraphNumber) => keys.get(paragraphNumber)!);
-  keys.clear();
-  stage.done({ rowsIn: pairs.length, rowsOut: dedup.paragraphs });
+  stage.done({ rowsIn: clusters.candidates, rowsOut: textsRead });
+
+  stage = progress.stage("near-dup verification");
+  const clusterRoots = clusters.roots();
+  stage.done({ rowsIn: clusters.candidates, rowsOut: dedup.paragraphs });
 
   // Final decisions, validation and writing, blob by blob in output order.
   stage = progress.stage("link, validate, write", totalBytes);
@@ -311,7 +321,7 @@ async function upToDateManifest(outDir: string, buildKey: string): Promise<Manif
     const manifest = manifestSchema.parse(JSON.parse(await readFile(path.join(outDir, "manifest.json"), "utf8")));
     if (manifest.buildKey !== buildKey) return null;
     for (const output of manifest.outputs) {
-      if (sha256Hex(await readFile(path.join(outDir, output.path))) !== output.sha256) return null;
+      if ((await sha256OfFile(path.join(outDir, output.path))) !== output.sha256) return null;
     }
     return manifest;
   } catch {

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
 
 /**
  * Invisible format characters that change bytes but not what a reader sees: zero-width
@@ -19,6 +20,13 @@ export function normalizeText(text: string): string {
 
 export function sha256Hex(data: Uint8Array | string): string {
   return createHash("sha256").update(data).digest("hex");
+}
+
+/** The SHA-256 of a file, read as a stream so that a large output is never held whole. */
+export async function sha256OfFile(filePath: string): Promise<string> {
+  const hash = createHash("sha256");
+  for await (const chunk of createReadStream(filePath)) hash.update(chunk as Buffer);
+  return hash.digest("hex");
 }
 
 /** The paragraph id depends on the normalised text only, so it is the same on every build and machine. */

@@ -26,6 +26,20 @@ describe("ExactDedup", () => {
     expect(idOf("Carrie trifft Big.")).not.toBe(idOf("carrie trifft Big!"));
   });
 
+  it("keeps every id apart as its table grows, and gives ids back with their leading zeros", () => {
+    const dedup = new ExactDedup();
+    const ids = Array.from({ length: 20_000 }, (_, i) => idOf(`paragraph ${i}`));
+    ids.push("0000000000000001", "0000000100000000");
+    ids.forEach((id, i) => expect(dedup.add(id)).toEqual({ paragraphNumber: i, first: true }));
+    ids.forEach((id, i) => expect(dedup.add(id)).toEqual({ paragraphNumber: i, first: false }));
+    expect(dedup.paragraphs).toBe(ids.length);
+    expect(ids.every((id, i) => dedup.numberOf(id) === i && dedup.idOf(i) === id && dedup.occurrenceCountOf(i) === 2)).toBe(true);
+  });
+
+  it("refuses an id that is not a paragraph id", () => {
+    expect(() => new ExactDedup().add("Carrie")).toThrow(/16 lower-case hex digits/);
+  });
+
   it("refuses a number for a paragraph it never saw", () => {
     expect(() => new ExactDedup().numberOf("0123456789abcdef")).toThrow(/never added/);
   });
