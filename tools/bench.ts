@@ -1,11 +1,12 @@
 import { spawnSync } from "node:child_process";
-import { appendFileSync, existsSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { mkdtemp } from "node:fs/promises";
+import { appendFileSync, createReadStream, createWriteStream, existsSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import { parse } from "csv-parse/sync";
+import { once } from "node:events";
+import { parse } from "csv-parse";
 import type { StageRecord } from "../pipeline/progress.js";
 import { generateCorpus, parseSize } from "./corpus.js";
 
@@ -45,8 +46,27 @@ async function main(): Promise<void> {
   const { values } = parseArgs({ options: { sizes: { type: "string", default: "100MB 1GB" }, repeat: { type: "string", default: "1" } } });
   const repeat = Math.max(1, Number(values.repeat));
   const root = await mkdtemp(path.join(os.tmpdir(), "satc-bench-"));
+  console.error(`corpora and builds in ${root} (removed at the end)`);
+  try {
+    await benchSizes(root, values.sizes!.split(/\s+/).filter(Boolean), repeat);
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+}
+
+/** The paragraphs' texts, one per line as fastText reads them, streamed out of paragraphs.csv. */
+async function writeParagraphLines(paragraphsCsv: string, linesFile: string): Promise<void> {
+  const lines = createWriteStream(linesFile);
+  for await (const row of createReadStream(paragraphsCsv).pipe(parse({ columns: true })) as AsyncIterable<{ text: string }>) {
+    if (!lines.write(`${row.text.replace(/\s+/g, " ")}\n`)) await once(lines, "drain");
+  }
+  lines.end();
+  await once(lines, "finish");
+}
+
+async function benchSizes(root: string, sizes: string[], repeat: number): Promise<void> {
   const secondsPerMb: Record<string, number> = {};
-  for (const size of values.sizes!.split(/\s+/).filter(Boolean)) {
+  for (const size of sizes) {
     const rawDir = path.join(root, `corpus-${size}`);
     const outDir = path.join(root, `out-${size}`);
     const timings = path.join(root, `timings-${size}.json`);
@@ -94,8 +114,7 @@ async function main(): Promise<void> {
     if (existsSync("/usr/bin/fasttext")) {
       // The same distinct paragraphs the build labelled, one per line, as fastText reads them.
       const input = path.join(root, `paragraphs-${size}.txt`);
-      const paragraphs = parse(readFileSync(path.join(outDir, "paragraphs.csv"), "utf8"), { columns: true }) as Array<{ text: string }>;
-      writeFileSync(input, paragraphs.map((row) => row.text.replace(/\s+/g, " ")).join("\n") + "\n");
+      await writeParagraphLines(path.join(outDir, "paragraphs.csv"), input);
       const native = median(Array.from({ length: repeat }, () => measure("/usr/bin/fasttext", ["predict-prob", MODEL, input, "1"]).wallSeconds));
       print({ run: "native fastText predict-prob", stage: "total", seconds: native, fullBuildOverNative: Number((full / native).toFixed(1)) });
     } else {

@@ -118,12 +118,14 @@ export function formatEvaluation({ overall, perBlob, perLanguage, misses }: Eval
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { raw: { type: "string", default: "raw" }, gold: { type: "string", default: "tests/fixtures/gold.csv" } } });
-  const outDir = await mkdtemp(path.join(os.tmpdir(), "satc-evaluate-"));
+  // The build's cache goes beside its OUT, so both live in one folder that is removed afterwards.
+  const root = await mkdtemp(path.join(os.tmpdir(), "satc-evaluate-"));
   try {
+    const outDir = path.join(root, "out");
     await buildDataset({ rawDir: values.raw!, outDir, log: () => {} });
     console.log(formatEvaluation(await evaluateBuild(outDir, values.gold!)));
   } finally {
-    await rm(outDir, { recursive: true, force: true });
+    await rm(root, { recursive: true, force: true });
   }
 }
 
