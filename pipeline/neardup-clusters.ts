@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { NearDupFeatureStore, type FeatureBlock } from "./neardup-features.js";
 import { NearDupIndex, packPair, unpackPair } from "./neardup-index.js";
-import { featuresOf, nearDupFingerprint, nearDupKey, verify } from "./neardup.js";
+import { featuresOf, isNearDuplicate, nearDupFingerprint, nearDupKey } from "./neardup.js";
 import { SpillFile } from "./spill.js";
 
 /** Feature words per block held in memory; two blocks (2 × 96 MiB) are held at once. */
@@ -72,7 +72,7 @@ export class NearDupClusters {
         for (; next < byLater.length; next++) {
           const [later, earlier] = unpackPair(byLater[next]!);
           if (later >= laterBlock.endParagraph) break;
-          if (this.root(earlier) !== this.root(later) && verify(earlierFeatures(earlier), laterFeatures(later)).nearDuplicate) this.join(earlier, later);
+          if (this.root(earlier) !== this.root(later) && isNearDuplicate(earlierFeatures(earlier), laterFeatures(later))) this.join(earlier, later);
         }
       }
     });

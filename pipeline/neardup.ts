@@ -120,16 +120,41 @@ export function compareNearDup(keyA: string, keyB: string): NearDupEvidence {
   return verify(featuresOf(keyA), featuresOf(keyB));
 }
 
+/** The verification of a pair with its evidence (for lineage). */
 export function verify(a: NearDupFeatures, b: NearDupFeatures): NearDupEvidence {
-  const similarity = jaccard(a.shingles, b.shingles);
-  const wordEditWithinLimit =
-    Math.min(a.words.length, b.words.length) >= MIN_WORDS_FOR_WORD_EDIT && withinOneWordEdit(a.words, b.words);
-  const longEnough = Math.min(a.characters, b.characters) >= MIN_CHARACTERS_FOR_FUZZY_MATCH;
-  return {
-    jaccard: similarity,
-    wordEditWithinLimit,
-    nearDuplicate: sameKey(a, b) || (longEnough && (similarity >= JACCARD_THRESHOLD || wordEditWithinLimit)),
-  };
+  return { jaccard: jaccard(a.shingles, b.shingles), wordEditWithinLimit: wordEditWithinLimit(a, b), nearDuplicate: isNearDuplicate(a, b) };
+}
+
+/** The verdict alone, as `verify` gives it, stopping as soon as it is known (most candidate pairs are far from the threshold). */
+export function isNearDuplicate(a: NearDupFeatures, b: NearDupFeatures): boolean {
+  if (sameKey(a, b)) return true;
+  if (Math.min(a.characters, b.characters) < MIN_CHARACTERS_FOR_FUZZY_MATCH) return false;
+  return wordEditWithinLimit(a, b) || jaccardReaches(a.shingles, b.shingles, JACCARD_THRESHOLD);
+}
+
+function wordEditWithinLimit(a: NearDupFeatures, b: NearDupFeatures): boolean {
+  return Math.min(a.words.length, b.words.length) >= MIN_WORDS_FOR_WORD_EDIT && withinOneWordEdit(a.words, b.words);
+}
+
+/** Whether jaccard(a, b) >= threshold, merging only until the shared count decides it either way. */
+function jaccardReaches(a: Uint32Array, b: Uint32Array, threshold: number): boolean {
+  const total = a.length + b.length;
+  const reaches = (shared: number) => shared / (total - shared) >= threshold;
+  // The fewest shared shingles that reach the threshold, by the same floating-point test as jaccard().
+  let needed = Math.ceil((threshold * total) / (1 + threshold));
+  while (needed > 0 && reaches(needed - 1)) needed--;
+  while (!reaches(needed)) needed++;
+  let shared = 0;
+  for (let i = 0, j = 0; shared < needed; ) {
+    if (shared + Math.min(a.length - i, b.length - j) < needed) return false;
+    if (a[i] === b[j]) {
+      shared++;
+      i++;
+      j++;
+    } else if (a[i]! < b[j]!) i++;
+    else j++;
+  }
+  return true;
 }
 
 /** A strong 32-bit mixer (murmur3's finaliser) to derive independent hash functions from one hash. */

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { parse } from "csv-parse/sync";
 import { describe, expect, it } from "vitest";
 import { clusterNearDuplicates } from "../pipeline/neardup-clusters.js";
-import { compareNearDup, nearDupKey } from "../pipeline/neardup.js";
+import { compareNearDup, featuresOf, isNearDuplicate, jaccard, JACCARD_THRESHOLD, nearDupKey } from "../pipeline/neardup.js";
 import { normalizeText, paragraphIdOf } from "../pipeline/text.js";
 
 interface LabelledPair {
@@ -36,6 +36,22 @@ describe("near-duplicate verification on the labelled pairs", () => {
     expect(truePositives / (truePositives + falseNegatives)).toBe(1);
     expect(pairs.filter((pair) => pair.expected === "true").length).toBeGreaterThanOrEqual(15);
     expect(new Set(pairs.map((pair) => pair.kind))).toEqual(new Set(["near-twin", "same-episode", "translation", "short-different"]));
+  });
+});
+
+describe("isNearDuplicate", () => {
+  it("stops early yet decides like the full Jaccard similarity, across the whole range of similarities", () => {
+    const base = keyOf(pairs[0]!.text_a).split(" ");
+    let checked = 0;
+    for (let cut = 0; cut < base.length; cut++) {
+      // Ever more words of the paragraph replaced: similarities from 1 down to 0.
+      const variant = base.map((word, i) => (i < cut ? `${word}x${i}` : word)).join(" ");
+      const [a, b] = [featuresOf(base.join(" ")), featuresOf(variant)];
+      const byFullMerge = jaccard(a.shingles, b.shingles) >= JACCARD_THRESHOLD || compareNearDup(base.join(" "), variant).wordEditWithinLimit;
+      expect(isNearDuplicate(a, b), `${cut} words changed`).toBe(byFullMerge);
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(10);
   });
 });
 
