@@ -1,19 +1,25 @@
 import { occurrenceSchema, type Blob } from "../schemas/records.js";
-import type { CatalogIndex, ContextBonus, EpisodeScore } from "./episode.js";
-import { contextWithinBlob, decideEpisode, mergeContext, scoreEpisodes } from "./episode.js";
-import type { DecodedBlob } from "./ingest.js";
+import { BlobContextRecorder, type CompactContext } from "./blob-context.js";
+import { scoreEpisodes, type CatalogIndex, type EpisodeScore } from "./episode.js";
+import type { ScannedBlob } from "./ingest.js";
 import { identifyLanguage, type LanguageIdentifier } from "./language.js";
 import { nearDupFingerprint, type NearDupFingerprint } from "./neardup.js";
-import { splitBlob } from "./split.js";
+import { BlobSplitter, type SplitPiece } from "./split.js";
 import { normalizeText, paragraphIdOf } from "./text.js";
-import { checkNothingLost, validateRecords } from "./validate.js";
+import { validateRecords } from "./validate.js";
 
 /**
  * The per-blob stage: everything that needs only one blob (split, exact ids, language,
- * the episode evidence and in-blob context, near-dup fingerprints) computed in one go.
- * Its result is what the cache stores and what the global steps (dedup across blobs,
- * near-dup clustering, final episode decision, writing) read back, blob by blob.
- * It names no file: the same bytes under another name give the same analysis.
+ * the episode evidence and in-blob context, near-dup fingerprints). Its result is what the
+ * cache stores and what the global steps (dedup across blobs, near-dup clustering, final
+ * episode decision, writing) read back, blob by blob. It names no file: the same bytes
+ * under another name give the same analysis.
+ *
+ * It streams: the blob is read in chunks, its occurrences are analysed and handed on in
+ * batches, and only compact per-occurrence numbers stay until the end, where the in-blob
+ * context (which needs the whole blob's reading order) is computed. So what a worker holds
+ * is bounded by the batch and chunk sizes, plus a few bytes per occurrence and per
+ * distinct paragraph, not by the blob's size.
  */
 
 /** One distinct paragraph of the blob, at its first occurrence in the blob. */
@@ -40,12 +46,13 @@ export interface AnalyzedOccurrence {
   paragraph?: AnalyzedParagraph;
 }
 
-export interface BlobAnalysis {
+/** What is known of a blob only once all of it was analysed. */
+export interface BlobAnalysisTrailer {
   blob: Omit<Blob, "sourceFile">;
-  /** In line order. */
-  occurrences: AnalyzedOccurrence[];
-  /** Lines that could not become paragraphs, with why. */
+  /** Lines that could not become paragraphs, with why, in line order. */
   lineRejects: Array<{ lineStart: number; lineEnd: number; reason: string }>;
+  /** Every paragraph's context, by ordinal: the order of the `paragraph` fields in the batches. */
+  context: CompactContext;
 }
 
 export interface AnalysisTools {
@@ -53,46 +60,86 @@ export interface AnalysisTools {
   catalog: CatalogIndex;
 }
 
-export async function analyzeBlob(decoded: DecodedBlob, { identifier, catalog }: AnalysisTools): Promise<BlobAnalysis> {
-  const split = splitBlob(decoded);
-  validateRecords(occurrenceSchema, split.occurrences, "split → dedup");
-  checkNothingLost([decoded], split.occurrences, split.rejects);
+/** A batch ends at this many occurrences or this much text, whichever comes first. */
+const BATCH_OCCURRENCES = 2000;
+const BATCH_TEXT_CHARACTERS = 4 << 20;
+/** A worker reports its progress through a big blob about this often: every few seconds. */
+const PROGRESS_BYTES = 1 << 20;
 
-  const paragraphs = new Map<string, AnalyzedParagraph>();
-  const occurrences: AnalyzedOccurrence[] = [];
-  for (const { text, lineStart, lineEnd, byteStart, byteEnd } of split.occurrences) {
+export interface AnalysisOptions {
+  /** Bytes of the blob read and analysed since the last report. */
+  reportBytes?: (bytes: number) => void;
+  batchOccurrences?: number;
+}
+
+/**
+ * Analyses a scanned blob read again from `chunks` (its bytes from the start), handing each
+ * batch of occurrences, in line order, to `writeBatch` as soon as it is complete; returns
+ * what only the end of the blob decides.
+ */
+export async function analyzeBlob(
+  scanned: ScannedBlob,
+  chunks: AsyncIterable<Uint8Array>,
+  { identifier, catalog }: AnalysisTools,
+  writeBatch: (batch: AnalyzedOccurrence[]) => Promise<void>,
+  { reportBytes, batchOccurrences = BATCH_OCCURRENCES }: AnalysisOptions = {},
+): Promise<BlobAnalysisTrailer> {
+  const { sourceFile, ...blob } = scanned.blob;
+  const splitter = new BlobSplitter(scanned);
+  const context = new BlobContextRecorder(catalog);
+  const ordinals = new Map<string, number>();
+  const lineRejects: BlobAnalysisTrailer["lineRejects"] = [];
+  let batch: AnalyzedOccurrence[] = [];
+  let batchText = 0;
+
+  const analyseOccurrence = async ({ text, lineStart, lineEnd, byteStart, byteEnd }: SplitPiece & { kind: "paragraph" }): Promise<AnalyzedOccurrence> => {
+    validateRecords(occurrenceSchema, [{ sourceFile, lineStart, lineEnd, byteStart, byteEnd, blobSha256: blob.blobSha256, text }], "split → dedup");
     const normalizedText = normalizeText(text);
     const paragraphId = paragraphIdOf(normalizedText);
+    let ordinal = ordinals.get(paragraphId);
     let paragraph: AnalyzedParagraph | undefined;
-    if (!paragraphs.has(paragraphId)) {
+    if (ordinal === undefined) {
       paragraph = {
         paragraphId,
         text,
         ...(await identifyLanguage(normalizedText, identifier)),
         evidence: scoreEpisodes(text, catalog).map(({ code, evidence }) => ({ code, evidence })),
-        context: [],
+        context: [], // filled in from the trailer when the entry is read
         fingerprint: nearDupFingerprint(normalizedText),
       };
-      paragraphs.set(paragraphId, paragraph);
+      ordinal = context.addParagraph(paragraph.evidence);
+      ordinals.set(paragraphId, ordinal);
     }
-    occurrences.push({ lineStart, lineEnd, byteStart, byteEnd, paragraphId, ...(paragraph && { paragraph }) });
-  }
-
-  const sequence = occurrences.map(({ paragraphId }) => {
-    const paragraph = paragraphs.get(paragraphId)!;
-    return { paragraphId, firstPass: decideEpisode(paragraph.evidence, catalog) };
-  });
-  const merged = new Map<string, ContextBonus>();
-  contextWithinBlob(sequence, catalog).forEach((bonus, at) => {
-    const paragraph = paragraphs.get(sequence[at]!.paragraphId)!;
-    merged.set(paragraph.paragraphId, mergeContext(merged.get(paragraph.paragraphId) ?? new Map(), bonus, paragraph.evidence, catalog));
-  });
-  for (const [paragraphId, bonus] of merged) paragraphs.get(paragraphId)!.context = [...bonus].sort(([a], [b]) => a - b);
-
-  const { sourceFile: _sourceFile, ...blob } = decoded.blob;
-  return {
-    blob,
-    occurrences,
-    lineRejects: split.rejects.map(({ lineStart, lineEnd, reason }) => ({ lineStart, lineEnd, reason })),
+    context.addOccurrence(ordinal);
+    return { lineStart, lineEnd, byteStart, byteEnd, paragraphId, ...(paragraph && { paragraph }) };
   };
+
+  const analyse = async (pieces: SplitPiece[]) => {
+    for (const piece of pieces) {
+      if (piece.kind === "reject") {
+        lineRejects.push({ lineStart: piece.lineStart, lineEnd: piece.lineEnd, reason: piece.reason });
+        continue;
+      }
+      batch.push(await analyseOccurrence(piece));
+      batchText += piece.text.length;
+      if (batch.length >= batchOccurrences || batchText >= BATCH_TEXT_CHARACTERS) {
+        await writeBatch(batch);
+        batch = [];
+        batchText = 0;
+      }
+    }
+  };
+
+  let unreported = 0;
+  for await (const chunk of chunks) {
+    unreported += chunk.length;
+    await analyse(splitter.push(chunk));
+    if (unreported >= PROGRESS_BYTES) {
+      reportBytes?.(unreported);
+      unreported = 0;
+    }
+  }
+  await analyse(splitter.finish());
+  if (batch.length > 0) await writeBatch(batch);
+  return { blob, lineRejects, context: context.merged() };
 }

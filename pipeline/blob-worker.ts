@@ -1,16 +1,19 @@
+import path from "node:path";
 import { parentPort, workerData } from "node:worker_threads";
 import type { Blob, Reject } from "../schemas/records.js";
 import { analyzeBlob, type AnalysisTools } from "./analyze.js";
 import { AnalysisCache } from "./cache.js";
+import { readFileChunks } from "./chunks.js";
 import { loadCatalog } from "./episode.js";
 import { readRawFile } from "./ingest.js";
 import { loadLanguageIdentifier } from "./language.js";
 import { serveTasks } from "./pool.js";
 
 /**
- * A worker thread of the per-blob stage: reads one blob, and unless the cache already
- * holds its analysis, analyses it and stores the result there. Only a small summary
- * travels back to the main thread; the analysis itself goes through the cache.
+ * A worker thread of the per-blob stage: scans one blob (hash, checks, layout), and unless
+ * the cache already holds its analysis, reads it again to analyse it, writing the entry
+ * batch by batch. Only progress (bytes analysed) and a small summary travel back to the
+ * main thread; the analysis itself goes through the cache.
  */
 
 export interface BlobWorkerSetup {
@@ -32,13 +35,20 @@ const loadTools = async (): Promise<AnalysisTools> => {
   return { identifier, catalog: catalog.index };
 };
 
-serveTasks(parentPort!, async ({ sourceFile }: { sourceFile: string }): Promise<BlobTaskResult> => {
+serveTasks(parentPort!, async ({ sourceFile }: { sourceFile: string }, reportProgress): Promise<BlobTaskResult> => {
   const ingested = await readRawFile(setup.rawDir, sourceFile);
   if (ingested.kind === "reject") return ingested;
-  const { blob } = ingested.decoded;
-  const cacheKey = cache.keyOf(blob.blobSha256);
-  if (await cache.has(cacheKey)) return { kind: "blob", blob, cacheKey, cached: true };
-  const analysis = await analyzeBlob(ingested.decoded, await (tools ??= loadTools()));
-  await cache.write(cacheKey, analysis);
-  return { kind: "blob", blob, cacheKey, cached: false };
+  const { scanned } = ingested;
+  const cacheKey = cache.keyOf(scanned.blob.blobSha256);
+  if (await cache.has(cacheKey)) return { kind: "blob", blob: scanned.blob, cacheKey, cached: true };
+  const analysisTools = await (tools ??= loadTools());
+  const entry = await cache.create(cacheKey);
+  try {
+    const chunks = readFileChunks(path.join(setup.rawDir, sourceFile));
+    await entry.commit(await analyzeBlob(scanned, chunks, analysisTools, (batch) => entry.append(batch), { reportBytes: reportProgress }));
+  } catch (error) {
+    await entry.discard();
+    throw error;
+  }
+  return { kind: "blob", blob: scanned.blob, cacheKey, cached: false };
 });

@@ -1,4 +1,4 @@
-type NumericArray = Uint8Array | Uint32Array | Int32Array | Float64Array;
+type NumericArray = Uint32Array | Int32Array | Int16Array | Float64Array;
 
 /** An append-only typed array that doubles when full: compact per-paragraph columns of unknown final length. */
 export class GrowableArray<A extends NumericArray> {

@@ -3,9 +3,10 @@ import { PipelineError } from "./validate.js";
 
 /**
  * A fixed set of worker threads, each running one TypeScript module that answers
- * `{ id, task }` messages with `{ id, result }` or `{ id, error }` (see `serveTasks`). Tasks are handed to the
- * next idle worker; results come back in whatever order workers finish, so callers
- * must not depend on it.
+ * `{ id, task }` messages with `{ id, result }` or `{ id, error }` (see `serveTasks`), and may
+ * report how far it got before that with `{ id, progress }` (a number in the task's own unit,
+ * such as bytes). Tasks are handed to the next idle worker; results come back in whatever
+ * order workers finish, so callers must not depend on it.
  */
 export class WorkerPool<Task, Result> {
   private readonly idle: Worker[] = [];
@@ -21,13 +22,17 @@ export class WorkerPool<Task, Result> {
     });
   }
 
-  async run(task: Task): Promise<Result> {
+  async run(task: Task, onProgress?: (progress: number) => void): Promise<Result> {
     const worker = this.idle.pop() ?? (await new Promise<Worker>((resolve) => this.waiting.push(resolve)));
     const id = this.nextId++;
     try {
       return await new Promise<Result>((resolve, reject) => {
-        const onMessage = (message: { id: number; result?: Result; error?: { name: string; message: string } }) => {
+        const onMessage = (message: { id: number; result?: Result; error?: { name: string; message: string }; progress?: number }) => {
           if (message.id !== id) return;
+          if (message.progress !== undefined) {
+            onProgress?.(message.progress);
+            return;
+          }
           cleanUp();
           // A PipelineError (bad input the build must stop on) keeps its kind across the thread boundary.
           if (message.error) reject(message.error.name === "PipelineError" ? new PipelineError(message.error.message) : new Error(message.error.message));
@@ -57,11 +62,14 @@ export class WorkerPool<Task, Result> {
   }
 }
 
-/** The worker side: answers each task with `handle`'s result or the error it threw. */
-export function serveTasks<Task, Result>(port: import("node:worker_threads").MessagePort, handle: (task: Task) => Promise<Result>): void {
+/** The worker side: answers each task with `handle`'s result or the error it threw; `handle` may report progress on the way. */
+export function serveTasks<Task, Result>(
+  port: import("node:worker_threads").MessagePort,
+  handle: (task: Task, reportProgress: (progress: number) => void) => Promise<Result>,
+): void {
   port.on("message", async ({ id, task }: { id: number; task: Task }) => {
     try {
-      port.postMessage({ id, result: await handle(task) });
+      port.postMessage({ id, result: await handle(task, (progress) => port.postMessage({ id, progress })) });
     } catch (error) {
       const { name, message } = error instanceof Error ? error : new Error(String(error));
       port.postMessage({ id, error: { name, message } });

@@ -134,17 +134,23 @@ async function analyseBlobs(rawDir: string, cache: AnalysisCache, threads: numbe
   const sourceFiles = await listRawFiles(rawDir);
   const setup: BlobWorkerSetup = { rawDir, cacheDirectory: cache.directory, analysisVersion: cache.analysisVersion };
   const pool = new WorkerPool<{ sourceFile: string }, BlobTaskResult>(new URL("./blob-worker.ts", import.meta.url), Math.max(1, threads), setup);
-  const stage = progress.stage("analyse blobs (split, language, evidence, fingerprints)");
   // Largest blobs first, so that one big blob does not start last and leave the other
   // threads idle; results are kept in the sorted file order all the same.
   const sizes = await Promise.all(sourceFiles.map((sourceFile) => lstat(path.join(rawDir, sourceFile)).then((stats) => stats.size, () => 0)));
+  const stage = progress.stage("analyse blobs (split, language, evidence, fingerprints)", sizes.reduce((sum, size) => sum + size, 0));
   const largestFirst = sourceFiles.map((_, order) => order).sort((a, b) => sizes[b]! - sizes[a]! || a - b);
   const results: BlobTaskResult[] = new Array(sourceFiles.length);
   try {
     await Promise.all(
       largestFirst.map(async (order) => {
-        const result = await pool.run({ sourceFile: sourceFiles[order]! });
-        stage.advance({ rowsIn: 1, rowsOut: result.kind === "blob" && !result.cached ? 1 : 0, bytes: result.kind === "blob" ? result.blob.sizeBytes : 0 });
+        // A worker reports the bytes it analysed as it goes, so that a big blob shows progress.
+        let reported = 0;
+        const result = await pool.run({ sourceFile: sourceFiles[order]! }, (bytes) => {
+          reported += bytes;
+          stage.advance({ bytes });
+        });
+        const bytes = (result.kind === "blob" ? result.blob.sizeBytes : 0) - reported;
+        stage.advance({ rowsIn: 1, rowsOut: result.kind === "blob" && !result.cached ? 1 : 0, bytes });
         results[order] = result;
       }),
     );

@@ -1,13 +1,10 @@
+import { createHash } from "node:crypto";
 import type { Occurrence, Reject } from "../schemas/records.js";
-import type { DecodedBlob } from "./ingest.js";
-
-/** One physical line of a blob, without its terminator, with where it sits in the raw bytes. */
-interface Line {
-  number: number;
-  text: string;
-  byteStart: number;
-  byteEnd: number;
-}
+import { CHUNK_BYTES, chunksOf } from "./chunks.js";
+import { GrowableArray } from "./growable.js";
+import type { ScannedBlob } from "./ingest.js";
+import { LineReader, type Line } from "./lines.js";
+import { NothingLostAudit, PipelineError } from "./validate.js";
 
 export type BlobLayout = "line-per-paragraph" | "blank-line-blocks";
 
@@ -21,106 +18,183 @@ export const MAX_PARAGRAPH_BYTES = 1 << 20;
 /** Text is hard-wrapped at 40 columns or more; shorter lines are lists, not wrapped prose. */
 const MIN_WRAP_WIDTH = 40;
 
-/** Splits a decoded blob into paragraph occurrences with exact provenance. */
-export function splitBlob(decoded: DecodedBlob): { layout: BlobLayout; occurrences: Occurrence[]; rejects: Reject[] } {
-  const lines = linesOf(decoded.text, decoded.textByteOffset);
-  const blocks = blocksOf(lines);
-  const layout = detectLayout(blocks);
-  const groups = layout === "blank-line-blocks" ? blocks : blocks.flat().map((line) => [line]);
-  const { sourceFile, blobSha256 } = decoded.blob;
-  const occurrences = groups.map((group): Occurrence => {
-    const first = group[0]!;
-    const last = group[group.length - 1]!;
-    const leading = first.text.length - first.text.trimStart().length;
-    const trailing = last.text.length - last.text.trimEnd().length;
-    return {
-      sourceFile,
-      lineStart: first.number,
-      lineEnd: last.number,
-      byteStart: first.byteStart + utf8Length(first.text.slice(0, leading)),
-      byteEnd: last.byteEnd - utf8Length(last.text.slice(last.text.length - trailing)),
-      blobSha256,
-      text: group.map((line) => line.text.trim()).join(" "),
-    };
-  });
-  const rejects = occurrences
-    .filter((occurrence) => occurrence.byteEnd - occurrence.byteStart > MAX_PARAGRAPH_BYTES)
-    .map((occurrence) => ({
-      sourceFile,
-      lineStart: occurrence.lineStart,
-      lineEnd: occurrence.lineEnd,
-      reason:
-        `paragraph of ${occurrence.byteEnd - occurrence.byteStart} bytes exceeds the ${MAX_PARAGRAPH_BYTES}-byte limit; ` +
-        "a description is never this long: split the text into paragraphs or remove it",
-    }));
-  const kept = occurrences.filter((occurrence) => occurrence.byteEnd - occurrence.byteStart <= MAX_PARAGRAPH_BYTES);
-  return { layout, occurrences: kept, rejects };
+/** A paragraph with its provenance, or lines that could not become one, in line order. */
+export type SplitPiece =
+  | { kind: "paragraph"; lineStart: number; lineEnd: number; byteStart: number; byteEnd: number; text: string }
+  | { kind: "reject"; lineStart: number; lineEnd: number; reason: string };
+
+/**
+ * The layout rule, decided from lines fed in order: a blob is hard-wrapped when it has at
+ * least two blocks (runs of non-blank lines) and its lines that continue into a next line
+ * of their block look wrapped: there are at least two of them, the longest is at least
+ * MIN_WRAP_WIDTH characters, and most are "full" (the next line's first word would not have
+ * fitted within that longest line). Otherwise every non-blank line is a paragraph
+ * (one-paragraph-per-line blobs, teaser lists, podcast notes). Holds one number per
+ * continuing line, since "full" depends on the longest line, known only at the end.
+ */
+export class LayoutStatistics {
+  private blocks = 0;
+  private wrapWidth = 0;
+  /** Trimmed length of the previous line when it was not blank. */
+  private previousLength: number | null = null;
+  /** Per continuing line: its length plus a space plus the next line's first word. */
+  private readonly widthsWithNextWord = new GrowableArray((length) => new Float64Array(length));
+
+  add(line: Line): void {
+    if (line.trimmedLength === 0) {
+      this.previousLength = null;
+      return;
+    }
+    if (this.previousLength === null) this.blocks++;
+    else {
+      this.wrapWidth = Math.max(this.wrapWidth, this.previousLength);
+      this.widthsWithNextWord.push(this.previousLength + 1 + line.firstWordLength);
+    }
+    this.previousLength = line.trimmedLength;
+  }
+
+  layout(): BlobLayout {
+    const continuing = this.widthsWithNextWord.view();
+    if (this.blocks < 2 || continuing.length < 2 || this.wrapWidth < MIN_WRAP_WIDTH) return "line-per-paragraph";
+    const full = continuing.filter((width) => width > this.wrapWidth).length;
+    return full >= WRAPPED_LINE_SHARE * continuing.length ? "blank-line-blocks" : "line-per-paragraph";
+  }
 }
 
 /**
- * A blob is hard-wrapped when it has at least two blocks separated by blank lines and its
- * lines that continue into a next line look wrapped: there are at least two of them, the
- * longest is at least MIN_WRAP_WIDTH characters, and most are "full" (the next line's
- * first word would not have fitted within that longest line). Otherwise every non-blank
- * line is a paragraph (one-paragraph-per-line blobs, teaser lists, podcast notes).
+ * Groups lines into paragraphs by the blob's layout: each non-blank line, or each block of
+ * them. A paragraph's text is its lines' trimmed texts joined with single spaces; once a
+ * block passes MAX_PARAGRAPH_BYTES only its extent is kept, since it can only be rejected.
  */
-export function detectLayout(blocks: Line[][]): BlobLayout {
-  const continuing = blocks.flatMap((block) =>
-    block.slice(0, -1).map((line, i) => ({
-      length: codePointLength(line.text.trim()),
-      nextFirstWordLength: codePointLength(block[i + 1]!.text.trim().split(/\s+/u)[0]!),
-    })),
-  );
-  if (blocks.length < 2 || continuing.length < 2) return "line-per-paragraph";
-  const wrapWidth = Math.max(...continuing.map((line) => line.length));
-  if (wrapWidth < MIN_WRAP_WIDTH) return "line-per-paragraph";
-  const full = continuing.filter((line) => line.length + 1 + line.nextFirstWordLength > wrapWidth).length;
-  return full >= WRAPPED_LINE_SHARE * continuing.length ? "blank-line-blocks" : "line-per-paragraph";
+class ParagraphSplitter {
+  private block: { first: Line; last: Line; texts: string[] | null } | null = null;
+
+  constructor(private readonly layout: BlobLayout) {}
+
+  /** The paragraph or reject this line completes, if any. */
+  push(line: Line): SplitPiece | null {
+    if (line.trimmedLength === 0) return this.endBlock();
+    if (this.layout === "line-per-paragraph") return pieceOf(line, line, line.trimmed === null ? null : [line.trimmed]);
+    const block = (this.block ??= { first: line, last: line, texts: [] });
+    block.last = line;
+    if (block.texts !== null && line.trimmed !== null && byteEndOf(line) - byteStartOf(block.first) <= MAX_PARAGRAPH_BYTES) block.texts.push(line.trimmed);
+    else block.texts = null;
+    return null;
+  }
+
+  finish(): SplitPiece | null {
+    return this.endBlock();
+  }
+
+  private endBlock(): SplitPiece | null {
+    const block = this.block;
+    this.block = null;
+    return block && pieceOf(block.first, block.last, block.texts);
+  }
 }
 
-/** Runs of consecutive non-blank lines. */
-function blocksOf(lines: Line[]): Line[][] {
-  const blocks: Line[][] = [];
-  let current: Line[] = [];
-  for (const line of lines) {
-    if (line.text.trim() === "") {
-      if (current.length > 0) blocks.push(current);
-      current = [];
-    } else {
-      current.push(line);
+const byteStartOf = (line: Line) => line.byteStart + line.leadingBytes;
+const byteEndOf = (line: Line) => line.byteEnd - line.trailingBytes;
+
+/** `texts` is null only past the limit: a line's text is dropped only beyond it. */
+function pieceOf(first: Line, last: Line, texts: string[] | null): SplitPiece {
+  const [byteStart, byteEnd] = [byteStartOf(first), byteEndOf(last)];
+  const [lineStart, lineEnd] = [first.number, last.number];
+  if (byteEnd - byteStart > MAX_PARAGRAPH_BYTES) {
+    return {
+      kind: "reject",
+      lineStart,
+      lineEnd,
+      reason:
+        `paragraph of ${byteEnd - byteStart} bytes exceeds the ${MAX_PARAGRAPH_BYTES}-byte limit; ` +
+        "a description is never this long: split the text into paragraphs or remove it",
+    };
+  }
+  return { kind: "paragraph", lineStart, lineEnd, byteStart, byteEnd, text: texts!.join(" ") };
+}
+
+/**
+ * The split pass over a scanned blob: its bytes, fed chunk by chunk from the start of the
+ * file, become paragraphs and line rejects as soon as they are complete. Every line is
+ * audited ("nothing lost"), and the bytes must be those the scan hashed: a file that
+ * changed in between would be cached under the wrong key.
+ */
+export class BlobSplitter {
+  private readonly hash = createHash("sha256");
+  private readonly decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+  private readonly lines: LineReader;
+  private readonly paragraphs: ParagraphSplitter;
+  private readonly audit: NothingLostAudit;
+  private position = 0;
+  private completed: SplitPiece[] = [];
+
+  constructor(private readonly scanned: ScannedBlob) {
+    this.paragraphs = new ParagraphSplitter(scanned.layout);
+    this.audit = new NothingLostAudit(scanned.blob.sourceFile);
+    this.lines = new LineReader(scanned.textByteOffset, MAX_PARAGRAPH_BYTES, (line) => {
+      this.audit.line(line.number, line.trimmedLength === 0);
+      this.complete(this.paragraphs.push(line));
+    });
+  }
+
+  /** The pieces this chunk completes. */
+  push(chunk: Uint8Array): SplitPiece[] {
+    this.hash.update(chunk);
+    const bomBytes = Math.max(0, this.scanned.textByteOffset - this.position);
+    this.position += chunk.length;
+    this.lines.push(this.decode(chunk.subarray(bomBytes)));
+    return this.takeCompleted();
+  }
+
+  finish(): SplitPiece[] {
+    this.lines.push(this.decode(null));
+    this.lines.end();
+    this.complete(this.paragraphs.finish());
+    this.audit.finish();
+    if (this.position !== this.scanned.blob.sizeBytes || this.hash.digest("hex") !== this.scanned.blob.blobSha256) throw this.changed();
+    return this.takeCompleted();
+  }
+
+  private decode(bytes: Uint8Array | null): string {
+    try {
+      return bytes === null ? this.decoder.decode() : this.decoder.decode(bytes, { stream: true });
+    } catch {
+      throw this.changed(); // the scan found it valid UTF-8
     }
   }
-  if (current.length > 0) blocks.push(current);
-  return blocks;
-}
 
-/** LF, CRLF and CR all end a line; UTF-8 never uses their bytes inside a multi-byte character. */
-function linesOf(text: string, textByteOffset: number): Line[] {
-  const lines: Line[] = [];
-  const terminator = /\r\n|\r|\n/g;
-  let charStart = 0;
-  let byteStart = textByteOffset;
-  let number = 1;
-  for (;;) {
-    const match = terminator.exec(text);
-    const charEnd = match ? match.index : text.length;
-    const lineText = text.slice(charStart, charEnd);
-    const byteEnd = byteStart + utf8Length(lineText);
-    if (match || lineText.length > 0) lines.push({ number, text: lineText, byteStart, byteEnd });
-    if (!match) break;
-    charStart = charEnd + match[0].length;
-    byteStart = byteEnd + match[0].length;
-    number++;
+  private changed(): PipelineError {
+    return new PipelineError(`${this.scanned.blob.sourceFile} changed while the build read it; run the build again.`);
   }
-  return lines;
+
+  private complete(piece: SplitPiece | null): void {
+    if (!piece) return;
+    this.audit.cover(piece.lineStart, piece.lineEnd);
+    this.completed.push(piece);
+  }
+
+  private takeCompleted(): SplitPiece[] {
+    const completed = this.completed;
+    this.completed = [];
+    return completed;
+  }
 }
 
-function utf8Length(text: string): number {
-  return Buffer.byteLength(text, "utf8");
-}
-
-function codePointLength(text: string): number {
-  let count = 0;
-  for (const _ of text) count++;
-  return count;
+/** The split of a blob held in memory (tests and tools), by the same streaming pass. */
+export function splitBlob(
+  blob: ScannedBlob & { bytes: Uint8Array },
+  chunkBytes = CHUNK_BYTES,
+): { layout: BlobLayout; occurrences: Occurrence[]; rejects: Reject[] } {
+  const splitter = new BlobSplitter(blob);
+  const pieces = [...chunksOf(blob.bytes, chunkBytes)].flatMap((chunk) => splitter.push(chunk)).concat(splitter.finish());
+  const { sourceFile, blobSha256 } = blob.blob;
+  const occurrences: Occurrence[] = [];
+  const rejects: Reject[] = [];
+  for (const piece of pieces) {
+    if (piece.kind === "paragraph") {
+      const { lineStart, lineEnd, byteStart, byteEnd, text } = piece;
+      occurrences.push({ sourceFile, lineStart, lineEnd, byteStart, byteEnd, blobSha256, text });
+    } else rejects.push({ sourceFile, lineStart: piece.lineStart, lineEnd: piece.lineEnd, reason: piece.reason });
+  }
+  return { layout: blob.layout, occurrences, rejects };
 }

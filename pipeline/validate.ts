@@ -1,7 +1,5 @@
 import type { z } from "zod";
 import { columnName } from "../schemas/columns.js";
-import type { Occurrence, Reject } from "../schemas/records.js";
-import type { DecodedBlob } from "./ingest.js";
 
 /** A build-stopping problem; the message names the stage, file, line and field and says what to do. */
 export class PipelineError extends Error {
@@ -31,28 +29,44 @@ export function validateRecords<T>(schema: z.ZodType<T>, records: readonly unkno
 }
 
 /**
- * The "nothing lost" audit: every non-blank line of every decoded blob lies in exactly one
- * occurrence or one reject row, and no line is in two. Files rejected whole are accounted
- * for by their reject rows.
+ * The "nothing lost" audit of one blob, fed its lines and then the paragraphs and rejects
+ * that cover them, both in line order: every non-blank line lies in exactly one occurrence
+ * or reject, and no line in two. It holds the non-blank lines not yet covered, as runs.
  */
-export function checkNothingLost(decodedBlobs: DecodedBlob[], occurrences: Occurrence[], rejects: Reject[]): void {
-  const coverage = new Map<string, Map<number, number>>();
-  for (const span of [...occurrences, ...rejects]) {
-    const lines = coverage.get(span.sourceFile) ?? new Map<number, number>();
-    coverage.set(span.sourceFile, lines);
-    for (let line = span.lineStart; line <= span.lineEnd; line++) lines.set(line, (lines.get(line) ?? 0) + 1);
+export class NothingLostAudit {
+  private readonly uncovered: Array<{ from: number; to: number }> = [];
+  private coveredUpTo = 0;
+
+  constructor(private readonly sourceFile: string) {}
+
+  line(number: number, blank: boolean): void {
+    if (blank) return;
+    const last = this.uncovered.at(-1);
+    if (last && last.to === number - 1) last.to = number;
+    else this.uncovered.push({ from: number, to: number });
   }
-  for (const { blob, text } of decodedBlobs) {
-    const lines = coverage.get(blob.sourceFile) ?? new Map<number, number>();
-    text.split(/\r\n|\r|\n/).forEach((lineText, index) => {
-      const seen = lines.get(index + 1) ?? 0;
-      const blank = lineText.trim() === "";
-      if ((!blank && seen !== 1) || seen > 1) {
-        throw new PipelineError(
-          `nothing-lost audit: ${blob.sourceFile} line ${index + 1} is in ${seen} occurrences or rejects (expected ${blank ? "at most one" : "exactly one"}). ` +
-            "This is a bug in pipeline/split.ts.",
-        );
-      }
-    });
+
+  cover(lineStart: number, lineEnd: number): void {
+    if (lineStart <= this.coveredUpTo) this.fail(lineStart, "two", "at most one");
+    const first = this.uncovered[0];
+    if (first && first.from < lineStart) this.fail(first.from, "no", "exactly one");
+    while (this.uncovered.length > 0 && this.uncovered[0]!.from <= lineEnd) {
+      const run = this.uncovered[0]!;
+      if (run.to <= lineEnd) this.uncovered.shift();
+      else run.from = lineEnd + 1;
+    }
+    this.coveredUpTo = lineEnd;
+  }
+
+  finish(): void {
+    const first = this.uncovered[0];
+    if (first) this.fail(first.from, "no", "exactly one");
+  }
+
+  private fail(line: number, seen: string, expected: string): never {
+    throw new PipelineError(
+      `nothing-lost audit: ${this.sourceFile} line ${line} is in ${seen} occurrences or rejects (expected ${expected}). ` +
+        "This is a bug in pipeline/split.ts.",
+    );
   }
 }

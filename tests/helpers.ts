@@ -1,16 +1,16 @@
 import { mkdtemp, mkdir, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import type { DecodedBlob } from "../pipeline/ingest.js";
-import { decodeBlob } from "../pipeline/ingest.js";
+import { scanBlob, type ScannedBlob } from "../pipeline/ingest.js";
 
 export const utf8 = (text: string) => new Uint8Array(Buffer.from(text, "utf8"));
 
-/** Decodes inline bytes as if read from RAW; fails the test when the fixture is rejected. */
-export function decoded(sourceFile: string, content: string | Uint8Array): DecodedBlob {
-  const result = decodeBlob(sourceFile, typeof content === "string" ? utf8(content) : content);
+/** Scans inline bytes as if read from RAW, keeping them; fails the test when the fixture is rejected. */
+export function scannedBlob(sourceFile: string, content: string | Uint8Array): ScannedBlob & { bytes: Uint8Array } {
+  const bytes = typeof content === "string" ? utf8(content) : content;
+  const result = scanBlob(sourceFile, bytes);
   if (result.kind !== "blob") throw new Error(`fixture ${sourceFile} was rejected: ${result.reject.reason}`);
-  return result.decoded;
+  return { ...result.scanned, bytes };
 }
 
 /** A fresh temporary folder holding the given files (paths may contain `/`). */
