@@ -4,6 +4,7 @@ import { deserialize, serialize } from "node:v8";
 import { threadId } from "node:worker_threads";
 import type { AnalyzedOccurrence, BlobAnalysisTrailer } from "./analyze.js";
 import { contextOf } from "./blob-context.js";
+import { decodeBatch, encodeBatch } from "./cache-frame.js";
 import { sha256Hex } from "./text.js";
 
 /**
@@ -13,9 +14,9 @@ import { sha256Hex } from "./text.js";
  * as none of those changed; renaming a blob keeps its entry.
  *
  * An entry is written while its blob is analysed, so that neither side holds a whole blob's
- * analysis: frames (each a 4-byte length and a V8-serialised batch of occurrences, in line
- * order), then the trailer (the blob, its line rejects and every paragraph's in-blob context,
- * known only at the end), then a fixed-size footer (a magic tag and where the trailer
+ * analysis: frames (each a 4-byte length and a batch of occurrences in line order, stored
+ * column by column: cache-frame.ts), then the trailer (the blob, its line rejects and every
+ * paragraph's in-blob context, known only at the end), then a fixed-size footer (a magic tag and where the trailer
  * starts). It is written under a temporary name and renamed when complete, so a build that
  * is killed leaves no half-written entry.
  */
@@ -63,7 +64,7 @@ export class AnalysisCache {
       async *batches() {
         let ordinal = 0;
         for await (const frame of readFrames(file, trailerStart)) {
-          const batch = deserialize(frame) as AnalyzedOccurrence[];
+          const batch = decodeBatch(frame);
           for (const { paragraph } of batch) if (paragraph) paragraph.context = contextOf(trailer.context, ordinal++);
           yield batch;
         }
@@ -110,7 +111,7 @@ export class CacheEntryWriter {
   ) {}
 
   async append(batch: AnalyzedOccurrence[]): Promise<void> {
-    const frame = serialize(batch);
+    const frame = encodeBatch(batch);
     const header = Buffer.alloc(FRAME_HEADER_BYTES);
     header.writeUInt32LE(frame.length); // throws for a frame of 4 GiB or more; batches are bounded far below
     await this.write([header, frame]);

@@ -28,6 +28,13 @@ const at = (line: number, paragraphId: string, first?: AnalyzedParagraph): Analy
 
 // Paragraph a occurs in the first frame and again in the third; c has no context.
 const [a, b, c] = [paragraph("a".repeat(16), "Carrie schreibt."), paragraph("b".repeat(16), "Big ruft an."), paragraph("c".repeat(16), "Samantha zieht um.")];
+// Frames store fields column by column; uneven evidence and deletion keys check the offsets.
+b.evidence = [
+  { code: "S02E03", evidence: 4 },
+  { code: "S01E01", evidence: 1.5 },
+];
+b.fingerprint.wordKeys = new Uint32Array([7, 8]);
+c.evidence = [];
 const frames: AnalyzedOccurrence[][] = [[at(1, a.paragraphId, a), at(2, b.paragraphId, b)], [at(4, c.paragraphId, c)], [at(5, a.paragraphId)]];
 const trailer: BlobAnalysisTrailer = {
   blob: { blobSha256: "f".repeat(64), sizeBytes: 60, bomStripped: false },
