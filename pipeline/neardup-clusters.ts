@@ -2,7 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { NearDupFeatureStore, type FeatureBlock } from "./neardup-features.js";
-import { NearDupIndex, packPair, unpackPair } from "./neardup-index.js";
+import { firstOfPair, NearDupIndex, packPair, secondOfPair } from "./neardup-index.js";
 import { featuresOf, isNearDuplicate, nearDupFingerprint, nearDupKey } from "./neardup.js";
 import { SpillFile } from "./spill.js";
 
@@ -35,8 +35,7 @@ export class NearDupClusters {
     this.pairs = new SpillFile(path.join(workDirectory, "candidate-pairs.f64"), (length) => new Float64Array(length));
     for (const batch of index.candidatePairs()) {
       for (const packed of batch) {
-        const [earlier, later] = unpackPair(packed);
-        this.needsText[earlier] = this.needsText[later] = 1;
+        this.needsText[firstOfPair(packed)] = this.needsText[secondOfPair(packed)] = 1;
         this.pairs.push(packed);
       }
     }
@@ -58,19 +57,17 @@ export class NearDupClusters {
       // This block's pairs, re-sorted by the later paragraph so that each later block's pairs are one run.
       const byLater = this.pairs
         .readRange(pairStarts[earlierIndex]!, pairStarts[earlierIndex + 1]! - pairStarts[earlierIndex]!)
-        .map((packed) => {
-          const [earlier, later] = unpackPair(packed);
-          return packPair(later, earlier);
-        })
+        .map((packed) => packPair(secondOfPair(packed), firstOfPair(packed)))
         .sort();
       const earlierFeatures = this.features.load(earlierBlock);
       let next = 0;
       for (let laterIndex = earlierIndex; laterIndex < blocks.length && next < byLater.length; laterIndex++) {
         const laterBlock = blocks[laterIndex]!;
-        if (unpackPair(byLater[next]!)[0] >= laterBlock.endParagraph) continue;
+        if (firstOfPair(byLater[next]!) >= laterBlock.endParagraph) continue;
         const laterFeatures = laterIndex === earlierIndex ? earlierFeatures : this.features.load(laterBlock);
         for (; next < byLater.length; next++) {
-          const [later, earlier] = unpackPair(byLater[next]!);
+          const later = firstOfPair(byLater[next]!);
+          const earlier = secondOfPair(byLater[next]!);
           if (later >= laterBlock.endParagraph) break;
           if (this.root(earlier) !== this.root(later) && isNearDuplicate(earlierFeatures(earlier), laterFeatures(later))) this.join(earlier, later);
         }
@@ -88,7 +85,7 @@ export class NearDupClusters {
     let blockIndex = 0;
     for (const chunk of this.pairs.chunks(1 << 20)) {
       for (const packed of chunk) {
-        const [earlier] = unpackPair(packed);
+        const earlier = firstOfPair(packed);
         while (earlier >= blocks[blockIndex]!.endParagraph) {
           starts.push(position);
           blockIndex++;

@@ -22,11 +22,10 @@ const PARAGRAPHS_PER_PARTITION = 1 << 15;
  * by earlier, then later. Paragraph numbers stay below 2^26 (67 million).
  */
 const PAIR_BASE = 2 ** 26;
-export const packPair = (earlier: number, later: number): number => earlier * PAIR_BASE + later;
-export function unpackPair(packed: number): [number, number] {
-  const earlier = Math.floor(packed / PAIR_BASE);
-  return [earlier, packed - earlier * PAIR_BASE];
-}
+export const packPair = (first: number, second: number): number => first * PAIR_BASE + second;
+// Two functions rather than one returning a tuple: pairs are unpacked by the tens of millions, and tuples are garbage.
+export const firstOfPair = (packed: number): number => Math.floor(packed / PAIR_BASE);
+export const secondOfPair = (packed: number): number => packed - firstOfPair(packed) * PAIR_BASE;
 
 /**
  * The corpus-wide near-duplicate index. Takes the fingerprints of paragraphs numbered 0, 1,
@@ -117,8 +116,9 @@ function collectBucketPairs(keys: Uint32Array, owners: Uint32Array, emit: (earli
     while (runEnd < order.length && keys[order[runEnd]!] === keys[order[runStart]!]) runEnd++;
     for (let later = runStart + 1; later < runEnd; later++) {
       for (let earlier = Math.max(runStart, later - MAX_BUCKET_NEIGHBOURS); earlier < later; earlier++) {
-        const [a, b] = [owners[order[earlier]!]!, owners[order[later]!]!];
-        if (a !== b) emit(Math.min(a, b), Math.max(a, b));
+        const ownerA = owners[order[earlier]!]!;
+        const ownerB = owners[order[later]!]!;
+        if (ownerA !== ownerB) emit(Math.min(ownerA, ownerB), Math.max(ownerA, ownerB));
       }
     }
     runStart = runEnd;
