@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { catalogSchema, type Catalog } from "../schemas/catalog.js";
 import type { EpisodeFields, EpisodeRow } from "../schemas/records.js";
+import { CharacterTrie, SubstringFinder } from "./char-trie.js";
 import { foldForMatching, sha256Hex } from "./text.js";
 import { PipelineError } from "./validate.js";
 
@@ -62,8 +63,8 @@ const MIN_INFIX_LENGTH = 7;
 const SCRIPTS_WITHOUT_SPACES = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\p{Script=Thai}]/u;
 
 interface Posting {
-  episodeIndex: number;
-  featureIndex: number;
+  /** Position of the feature in `CatalogIndex.features`. */
+  feature: number;
   weight: number;
 }
 
@@ -72,18 +73,23 @@ interface IndexedEpisode {
   episode: number;
   code: string;
   title: string;
-  featureLabels: string[];
 }
 
 export interface CatalogIndex {
   episodes: IndexedEpisode[];
-  /** Folded term → where it counts as evidence, with its weight (rarity × feature weight). */
-  postings: Map<string, Posting[]>;
+  /** Every episode's features, episode after episode, each episode's in catalog order. */
+  features: Array<{ episodeIndex: number; label: string }>;
+  /** Per term of `matcher.terms`: where it counts as evidence, with its weight (rarity × feature weight). */
+  postings: Posting[][];
   matcher: TermMatcher;
   /** Episode code → its position in `episodes` (air order), where context lends evidence. */
   positionOf: Map<string, number>;
   /** Framing of texts about something other than one episode, with folded whole-word terms padded with spaces. */
   nonEpisodeCues: Array<{ label: string; terms: string[] }>;
+  /** Finds the cues' terms in folded text. */
+  cueTermFinder: SubstringFinder;
+  /** Where scoreEpisodes collects one paragraph's feature weights. */
+  featureWeights: FeatureWeights;
 }
 
 export interface LoadedCatalog {
@@ -172,20 +178,31 @@ export function indexCatalog(catalog: Catalog): CatalogIndex {
   // of episodes that do not list them names something common. An anchor's terms are one
   // thing in several languages, so what the English synopses show for one of its terms
   // holds for all of them: the anchor's background is the most such episodes any term has.
-  const synopses = episodes.map((episode) => foldForMatching(episode.synopsis));
   const listedIn = new Map<string, Set<number>>();
   featuresPerEpisode.forEach((features, episodeIndex) => {
     for (const term of features.flatMap((feature) => feature.terms)) listedIn.set(term, (listedIn.get(term) ?? new Set()).add(episodeIndex));
   });
+  const wordStartOf = (term: string) => (term.length < MIN_STEM_LENGTH ? ` ${term} ` : ` ${term}`);
+  // Every anchor term against every synopsis: found in one pass per synopsis, not a search per term.
+  const anchorTerms = featuresPerEpisode.flatMap((features) => features.filter((feature) => feature.anchor).flatMap((feature) => feature.terms));
+  const wordStartFinder = new SubstringFinder([...new Set(anchorTerms.map(wordStartOf))]);
+  const synopsesWith = new Map<string, number[]>();
+  episodes.forEach((episode, episodeIndex) => {
+    for (const wordStart of wordStartFinder.find(foldForMatching(episode.synopsis))) synopsesWith.set(wordStart, [...(synopsesWith.get(wordStart) ?? []), episodeIndex]);
+  });
   const backgroundOf = (terms: string[]) =>
     Math.max(
       0,
-      ...terms.map((term) => {
-        const wordStart = term.length < MIN_STEM_LENGTH ? ` ${term} ` : ` ${term}`;
-        return synopses.filter((synopsis, episodeIndex) => !listedIn.get(term)!.has(episodeIndex) && synopsis.includes(wordStart)).length;
-      }),
+      ...terms.map((term) => (synopsesWith.get(wordStartOf(term)) ?? []).filter((episodeIndex) => !listedIn.get(term)!.has(episodeIndex)).length),
     );
 
+  // All episodes' features in one sequence, so that scoring keeps its per-feature state in flat arrays.
+  const allFeatures: CatalogIndex["features"] = [];
+  const firstFeatureOf = featuresPerEpisode.map((features, episodeIndex) => {
+    const first = allFeatures.length;
+    for (const { label } of features) allFeatures.push({ episodeIndex, label });
+    return first;
+  });
   const postings = new Map<string, Posting[]>();
   featuresPerEpisode.forEach((features, episodeIndex) => {
     const claimed = new Set<string>(); // a term is evidence once per episode, for its first feature
@@ -197,7 +214,7 @@ export function indexCatalog(catalog: Catalog): CatalogIndex {
         const rarity = Math.log(episodes.length / (documentFrequency.get(term)! + background));
         if (rarity <= 0) continue;
         const list = postings.get(term) ?? [];
-        list.push({ episodeIndex, featureIndex, weight: rarity * feature.weight });
+        list.push({ feature: firstFeatureOf[episodeIndex]! + featureIndex, weight: rarity * feature.weight });
         postings.set(term, list);
       }
     });
@@ -206,19 +223,18 @@ export function indexCatalog(catalog: Catalog): CatalogIndex {
   // The leads' names carry no evidence, but they are in the matcher so that a shorter
   // term cannot match inside one ("mira" inside "Miranda").
   const leadNames = catalog.characters.filter((character) => character.lead).flatMap((character) => character.variants.map(foldTerm));
+  const matcher = new TermMatcher([...new Set([...postings.keys(), ...leadNames])]);
+  // Padded with spaces, as folded text is, so that a cue matches whole words only.
+  const nonEpisodeCues = catalog.nonEpisodeCues.map((cue) => ({ label: cue.label, terms: cue.terms.map((term) => ` ${foldTerm(term)} `) }));
   return {
-    episodes: episodes.map((episode, index) => ({
-      season: episode.season,
-      episode: episode.episode,
-      code: episode.code,
-      title: episode.title,
-      featureLabels: featuresPerEpisode[index]!.map((feature) => feature.label),
-    })),
-    postings,
+    episodes: episodes.map((episode) => ({ season: episode.season, episode: episode.episode, code: episode.code, title: episode.title })),
+    features: allFeatures,
+    postings: matcher.terms.map((term) => postings.get(term) ?? []),
     positionOf: new Map(episodes.map((episode, position) => [episode.code, position])),
-    matcher: new TermMatcher([...new Set([...postings.keys(), ...leadNames])]),
-    // Padded with spaces, as folded text is, so that a cue matches whole words only.
-    nonEpisodeCues: catalog.nonEpisodeCues.map((cue) => ({ label: cue.label, terms: cue.terms.map((term) => ` ${foldTerm(term)} `) })),
+    matcher,
+    nonEpisodeCues,
+    cueTermFinder: new SubstringFinder(nonEpisodeCues.flatMap((cue) => cue.terms)),
+    featureWeights: new FeatureWeights(allFeatures, episodes.length),
   };
 }
 
@@ -241,35 +257,88 @@ export function seasonsMentioned(folded: string): Set<number> {
 
 /** Evidence per episode for one paragraph, best first; episodes without evidence are left out. */
 export function scoreEpisodes(text: string, index: CatalogIndex): EpisodeEvidence[] {
-  const bestPerFeature = new Map<number, Map<number, number>>();
   const folded = foldForMatching(text);
-  for (const term of index.matcher.find(folded)) {
-    for (const { episodeIndex, featureIndex, weight } of index.postings.get(term) ?? []) {
-      const features = bestPerFeature.get(episodeIndex) ?? new Map<number, number>();
-      bestPerFeature.set(episodeIndex, features);
-      features.set(featureIndex, Math.max(features.get(featureIndex) ?? 0, weight));
-    }
-  }
+  const weights = index.featureWeights;
+  weights.clear();
+  index.matcher.forEachMatch(folded, (term) => {
+    for (const { feature, weight } of index.postings[term]!) weights.raise(feature, weight);
+  });
   // Lowering every episode is raising the "none" candidate: the softmax sees only differences.
-  const framingTerms = index.nonEpisodeCues.map((cue) => ({ label: cue.label, found: cue.terms.filter((term) => folded.includes(term)) }));
+  const cueTermsFound = index.cueTermFinder.find(folded);
+  const framingTerms =
+    cueTermsFound.size === 0 ? [] : index.nonEpisodeCues.map((cue) => ({ label: cue.label, found: cue.terms.filter((term) => cueTermsFound.has(term)) }));
   const framing = framingTerms.filter(({ found }) => found.length > 0).map(({ label }) => `framing: ${label}`);
   // A season named inside framing ("in season 5, Carrie…", "all six seasons") is what the
   // framing is about, not a pointer to one of its episodes.
   const seasons = seasonsMentioned(framingTerms.flatMap(({ found }) => found).reduce((text, term) => text.replaceAll(term, " "), folded));
-  const scored = [...bestPerFeature].map(([episodeIndex, features]): EpisodeEvidence => {
+  const scored = weights.perEpisode().map(({ episodeIndex, weight, matched }): EpisodeEvidence => {
     const episode = index.episodes[episodeIndex]!;
     const seasonNamed = seasons.has(episode.season);
-    const matched = [...features.keys()].sort((a, b) => a - b).map((featureIndex) => episode.featureLabels[featureIndex]!);
+    if (seasonNamed) matched.push(`season ${episode.season} named`);
+    matched.push(...framing);
     return {
       code: episode.code,
-      evidence:
-        [...features.values()].reduce((sum, weight) => sum + weight, 0) +
-        (seasonNamed ? SEASON_MENTION_WEIGHT : 0) -
-        NON_EPISODE_CUE_WEIGHT * framing.length,
-      matched: [...matched, ...(seasonNamed ? [`season ${episode.season} named`] : []), ...framing],
+      evidence: weight + (seasonNamed ? SEASON_MENTION_WEIGHT : 0) - NON_EPISODE_CUE_WEIGHT * framing.length,
+      matched,
     };
   });
   return scored.sort((a, b) => b.evidence - a.evidence || (a.code < b.code ? -1 : 1));
+}
+
+/**
+ * The best weight each catalog feature got from one paragraph's terms. An index holds one and
+ * every scoreEpisodes call reuses it (a call runs to its end before the next starts), so that
+ * scoring a paragraph allocates little beyond its result.
+ */
+class FeatureWeights {
+  private readonly best: Float64Array;
+  /** Features with a weight, in the order they first got one. */
+  private readonly matched: Int32Array;
+  private matchedCount = 0;
+  private readonly sumPerEpisode: Float64Array;
+
+  constructor(private readonly features: CatalogIndex["features"], episodeCount: number) {
+    this.best = new Float64Array(features.length);
+    this.matched = new Int32Array(features.length);
+    this.sumPerEpisode = new Float64Array(episodeCount);
+  }
+
+  clear(): void {
+    for (let i = 0; i < this.matchedCount; i++) {
+      const feature = this.matched[i]!;
+      this.best[feature] = 0;
+      this.sumPerEpisode[this.features[feature]!.episodeIndex] = 0;
+    }
+    this.matchedCount = 0;
+  }
+
+  /** Weights are positive, so 0 means "not matched yet". */
+  raise(feature: number, weight: number): void {
+    if (this.best[feature] === 0) this.matched[this.matchedCount++] = feature;
+    if (weight > this.best[feature]!) this.best[feature] = weight;
+  }
+
+  /**
+   * Per episode with a matched feature: the sum of its features' weights and their labels in
+   * catalog order. The weights are added in the order the features first matched: floating-point
+   * addition depends on the order, and a different sum could break or make a tie.
+   */
+  perEpisode(): Array<{ episodeIndex: number; weight: number; matched: string[] }> {
+    const matched = this.matched.subarray(0, this.matchedCount);
+    for (const feature of matched) {
+      const { episodeIndex } = this.features[feature]!;
+      this.sumPerEpisode[episodeIndex] = this.sumPerEpisode[episodeIndex]! + this.best[feature]!;
+    }
+    const episodes: Array<{ episodeIndex: number; weight: number; matched: string[] }> = [];
+    // Features are numbered episode by episode in catalog order, so sorted they come grouped.
+    for (const feature of matched.sort()) {
+      const { episodeIndex, label } = this.features[feature]!;
+      const last = episodes.at(-1);
+      if (last?.episodeIndex === episodeIndex) last.matched.push(label);
+      else episodes.push({ episodeIndex, weight: this.sumPerEpisode[episodeIndex]!, matched: [label] });
+    }
+    return episodes;
+  }
 }
 
 /** Turns evidence into probabilities against the "none" candidate and decides. */
@@ -467,58 +536,67 @@ function foldTerm(term: string): string {
  * short terms as whole words, longer ones as word-start stems, long single words (compound
  * parts) and terms in scripts written without spaces anywhere. Where several terms match at one place, only
  * the longest counts, so "alexa" does not fire inside "Alexandr" when "alexandr" is a term.
- * The stems sit in a character trie, so each text position costs a walk as deep as the
+ * All terms sit in one character trie, so each text position costs a walk as deep as the
  * longest term that starts there, not a look-up per term.
  */
 export class TermMatcher {
-  private readonly wholeWords = new Set<string>();
-  private readonly root: TrieNode = { next: new Map() };
+  private readonly trie: CharacterTrie;
+  /** Per trie node: the position in `terms` of the term that ends there, or -1. */
+  private readonly termAt: Int32Array;
+  /** Per trie node: where the term that ends there may match. */
+  private readonly placeAt: Uint8Array;
 
-  constructor(terms: string[]) {
-    for (const term of terms) {
-      if (term.length < MIN_STEM_LENGTH && !SCRIPTS_WITHOUT_SPACES.test(term)) {
-        this.wholeWords.add(term);
-        continue;
-      }
-      let node = this.root;
-      for (let i = 0; i < term.length; i++) {
-        const code = term.charCodeAt(i);
-        let child = node.next.get(code);
-        if (!child) node.next.set(code, (child = { next: new Map() }));
-        node = child;
-      }
-      node.term = term;
-      node.infixAllowed = (term.length >= MIN_INFIX_LENGTH && !term.includes(" ")) || SCRIPTS_WITHOUT_SPACES.test(term);
-    }
+  constructor(readonly terms: readonly string[]) {
+    this.trie = new CharacterTrie(terms);
+    this.termAt = new Int32Array(this.trie.nodeIdLimit).fill(-1);
+    this.placeAt = new Uint8Array(this.trie.nodeIdLimit);
+    terms.forEach((term, termIndex) => {
+      const cjk = SCRIPTS_WITHOUT_SPACES.test(term);
+      const place =
+        term.length < MIN_STEM_LENGTH && !cjk ? Place.WholeWord : (term.length >= MIN_INFIX_LENGTH && !term.includes(" ")) || cjk ? Place.Anywhere : Place.WordStart;
+      // A whole word has no space in it, so such a term can never match.
+      if (place === Place.WholeWord && term.includes(" ")) return;
+      const node = this.trie.endNodes[termIndex]!;
+      this.termAt[node] = termIndex;
+      this.placeAt[node] = place;
+    });
   }
 
   /** `folded` must come from foldForMatching: words separated by single spaces, padded. */
   find(folded: string): Set<string> {
     const found = new Set<string>();
+    this.forEachMatch(folded, (term) => found.add(this.terms[term]!));
+    return found;
+  }
+
+  /** Calls `visit` with the position in `terms` of the longest term matching at each text position, in text order; a term may come more than once. */
+  forEachMatch(folded: string, visit: (term: number) => void): void {
     for (let position = 1; position < folded.length; position++) {
       const atWordStart = folded.charCodeAt(position - 1) === SPACE;
-      let longest = "";
-      if (atWordStart) {
-        const word = folded.slice(position, folded.indexOf(" ", position));
-        if (this.wholeWords.has(word)) longest = word;
-      }
-      let node: TrieNode | undefined = this.root;
+      // Deeper nodes end longer terms, so the last allowed one on the walk is the longest.
+      let longest = -1;
+      let node = 0;
       for (let at = position; at < folded.length; at++) {
-        node = node.next.get(folded.charCodeAt(at));
-        if (!node) break;
-        if (node.term && node.term.length > longest.length && (atWordStart || node.infixAllowed)) longest = node.term;
+        node = this.trie.child(node, folded.charCodeAt(at));
+        if (node < 0) break;
+        const place = this.placeAt[node];
+        if (
+          place === Place.Anywhere ||
+          (atWordStart && (place === Place.WordStart || (place === Place.WholeWord && folded.charCodeAt(at + 1) === SPACE)))
+        ) {
+          longest = node;
+        }
       }
-      if (longest) found.add(longest);
+      if (longest >= 0) visit(this.termAt[longest]!);
     }
-    return found;
   }
 }
 
 const SPACE = 0x20;
 
-interface TrieNode {
-  next: Map<number, TrieNode>;
-  /** The term that ends here, if any. */
-  term?: string;
-  infixAllowed?: boolean;
+/** Where a term may match (0 in `placeAt`: no term ends at that node). */
+const enum Place {
+  WholeWord = 1,
+  WordStart,
+  Anywhere,
 }

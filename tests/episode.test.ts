@@ -17,6 +17,12 @@ describe("TermMatcher", () => {
     expect(find(["wehr"], "der Feuerwehrkalender")).toEqual([]);
   });
 
+  it("counts only the longest term where several match at one place", () => {
+    expect(find(["alexa", "alexandr"], "Alexandra")).toEqual(["alexandr"]);
+    expect(find(["sam", "samantha"], "Samantha und Sam")).toEqual(["sam", "samantha"]);
+    expect(find(["staten", "staten island"], "Staten Island")).toEqual(["staten island"]);
+  });
+
   it("matches terms across scripts after folding, and CJK terms anywhere", () => {
     expect(find([foldForMatching("Aleksandr").trim()], "Александр")).toEqual(["aleksandr"]);
     expect(find(["ビッグ"], "キャリーとビッグが")).toEqual(["ビッグ"]);
