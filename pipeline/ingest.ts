@@ -56,7 +56,9 @@ export async function readRawFile(rawDir: string, sourceFile: string, openFile?:
     for await (const chunk of readFileChunks(fullPath, openFile)) scanner.push(chunk);
     return scanner.finish();
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? "unknown error";
+    // Only the file system's errors are about the input; anything else is a bug to surface.
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === undefined) throw error;
     return wholeFile(`cannot be read (${code}); check the file's permissions`);
   }
 }

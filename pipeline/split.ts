@@ -56,7 +56,8 @@ export class LayoutStatistics {
   layout(): BlobLayout {
     const continuing = this.widthsWithNextWord.view();
     if (this.blocks < 2 || continuing.length < 2 || this.wrapWidth < MIN_WRAP_WIDTH) return "line-per-paragraph";
-    const full = continuing.filter((width) => width > this.wrapWidth).length;
+    let full = 0;
+    for (const width of continuing) if (width > this.wrapWidth) full++;
     return full >= WRAPPED_LINE_SHARE * continuing.length ? "blank-line-blocks" : "line-per-paragraph";
   }
 }
