@@ -55,7 +55,8 @@ export class CharacterTrie {
       // The lowest base at which every child's slot is free, looking only a little below the
       // highest slot taken: free slots further down are left, or building would take quadratic time.
       firstFree = Math.max(firstFree, highestSlot - PLACEMENT_WINDOW);
-      while (check[firstFree] !== -1) firstFree++;
+      // Past the end every slot is free (the arrays grow below), so the scan stops there.
+      while (firstFree < check.length && check[firstFree] !== -1) firstFree++;
       const [firstSymbol] = symbols as [number];
       let candidate = Math.max(0, firstFree - firstSymbol);
       for (;; candidate++) {

@@ -38,6 +38,9 @@ export async function listRawFiles(rawDir: string): Promise<string[]> {
   return found.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
+/** The largest blob: its byte offsets must fit the 32-bit byte_start and byte_end columns. */
+export const MAX_BLOB_BYTES = 2 ** 31 - 1;
+
 /** Scans one listed file, refusing anything that is not a regular file inside RAW. */
 export async function readRawFile(rawDir: string, sourceFile: string, openFile?: OpenFile): Promise<IngestResult> {
   const fullPath = path.join(rawDir, sourceFile);
@@ -52,6 +55,9 @@ export async function readRawFile(rawDir: string, sourceFile: string, openFile?:
       return wholeFile("symbolic link inside RAW; its target is read on its own, so the link is skipped to avoid counting the file twice");
     }
     if (!stats.isFile()) return wholeFile("not a regular file (device, socket or FIFO); remove it from RAW");
+    if (stats.size > MAX_BLOB_BYTES) {
+      return wholeFile(`${stats.size} bytes, more than the ${MAX_BLOB_BYTES} a blob may have (byte offsets are 32-bit columns); split the file into smaller ones`);
+    }
     const scanner = new BlobScanner(sourceFile);
     for await (const chunk of readFileChunks(fullPath, openFile)) scanner.push(chunk);
     return scanner.finish();

@@ -74,7 +74,8 @@ export class LineReader {
       this.measure.feed(text.slice(from, end));
       const terminatorBytes = end === nextCarriageReturn && nextLineFeed === end + 1 ? 2 : 1;
       from = end + terminatorBytes;
-      this.afterCarriageReturn = end === nextCarriageReturn && from === text.length;
+      // Only a lone CR at the very end may be the first half of a CRLF split between pieces.
+      this.afterCarriageReturn = terminatorBytes === 1 && end === nextCarriageReturn && from === text.length;
       this.endLine(terminatorBytes);
     }
   }

@@ -1,12 +1,9 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
 import { NearDupFeatureStore, type FeatureBlock } from "./neardup-features.js";
 import { firstOfPair, NearDupIndex, packPair, secondOfPair } from "./neardup-index.js";
 import { featuresOf, isNearDuplicate, nearDupFingerprint, nearDupKey } from "./neardup.js";
-import { SpillFile } from "./spill.js";
+import { ScratchDirectory, type SpillFile } from "./spill.js";
 
-/** Feature words per block held in memory; two blocks (2 × 96 MiB) are held at once. */
+/** Feature words per block (96 MiB, plus at most one record); two blocks are held at once. */
 const WORDS_PER_FEATURE_BLOCK = 24 << 20;
 
 /**
@@ -30,9 +27,9 @@ export class NearDupClusters {
   private readonly features: NearDupFeatureStore;
   private readonly parent: Int32Array;
 
-  constructor(index: NearDupIndex, workDirectory: string) {
+  constructor(index: NearDupIndex, scratch: ScratchDirectory) {
     this.needsText = new Uint8Array(index.paragraphs);
-    this.pairs = new SpillFile(path.join(workDirectory, "candidate-pairs.f64"), (length) => new Float64Array(length));
+    this.pairs = scratch.spillFile("candidate-pairs.f64", (length) => new Float64Array(length));
     for (const batch of index.candidatePairs()) {
       for (const packed of batch) {
         this.needsText[firstOfPair(packed)] = this.needsText[secondOfPair(packed)] = 1;
@@ -40,7 +37,7 @@ export class NearDupClusters {
       }
     }
     this.candidates = this.pairs.length;
-    this.features = new NearDupFeatureStore(index.paragraphs, workDirectory);
+    this.features = new NearDupFeatureStore(index.paragraphs, scratch);
     this.parent = Int32Array.from({ length: index.paragraphs }, (_, paragraphNumber) => paragraphNumber);
   }
 
@@ -119,17 +116,17 @@ export interface NearDupInput {
 
 /** Cluster ids for paragraphs held in memory, in output order (the id of each one's cluster's first paragraph), through the same steps as a build. */
 export async function clusterNearDuplicates(paragraphs: readonly NearDupInput[], wordsPerBlock?: number): Promise<string[]> {
-  const workDirectory = await mkdtemp(path.join(os.tmpdir(), "satc-neardup-"));
+  const scratch = await ScratchDirectory.create("satc-neardup-");
   try {
-    const index = new NearDupIndex(workDirectory);
+    const index = new NearDupIndex(scratch);
     paragraphs.forEach((paragraph, paragraphNumber) => index.add(paragraphNumber, nearDupFingerprint(paragraph.normalizedText)));
-    const clusters = new NearDupClusters(index, workDirectory);
+    const clusters = new NearDupClusters(index, scratch);
     paragraphs.forEach((paragraph, paragraphNumber) => {
       if (clusters.needsText[paragraphNumber]) clusters.addText(paragraphNumber, nearDupKey(paragraph.normalizedText));
     });
     const roots = clusters.roots(wordsPerBlock);
     return paragraphs.map((_, paragraphNumber) => paragraphs[roots[paragraphNumber]!]!.paragraphId);
   } finally {
-    await rm(workDirectory, { recursive: true, force: true });
+    await scratch.remove();
   }
 }

@@ -1,6 +1,5 @@
-import path from "node:path";
 import type { NearDupFeatures } from "./neardup.js";
-import { SpillFile } from "./spill.js";
+import type { ScratchDirectory, SpillFile } from "./spill.js";
 
 /** A run of consecutive paragraph numbers whose features are read into memory together. */
 export interface FeatureBlock {
@@ -26,8 +25,8 @@ export class NearDupFeatureStore {
   private readonly recordStarts: Float64Array;
   private lastAdded = -1;
 
-  constructor(paragraphs: number, workDirectory: string) {
-    this.file = new SpillFile(path.join(workDirectory, "features.u32"), (length) => new Uint32Array(length));
+  constructor(paragraphs: number, scratch: ScratchDirectory) {
+    this.file = scratch.spillFile("features.u32", (length) => new Uint32Array(length));
     this.recordStarts = new Float64Array(paragraphs).fill(-1);
   }
 
@@ -40,10 +39,6 @@ export class NearDupFeatureStore {
     this.file.push(words.length);
     this.file.pushAll(shingles);
     this.file.pushAll(words);
-  }
-
-  has(paragraphNumber: number): boolean {
-    return this.recordStarts[paragraphNumber]! >= 0;
   }
 
   /** The stored paragraphs cut into blocks of at most `maxWords` words (a block holds at least one record). */

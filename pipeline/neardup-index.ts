@@ -1,7 +1,6 @@
-import path from "node:path";
 import { GrowableArray } from "./growable.js";
 import { BANDS, type NearDupFingerprint } from "./neardup.js";
-import { SpillFile } from "./spill.js";
+import type { ScratchDirectory, SpillFile } from "./spill.js";
 
 /** Band keys a pair must share to be a candidate (or one deletion-neighbourhood key). */
 const MIN_SHARED_BANDS = 2;
@@ -33,7 +32,7 @@ export const secondOfPair = (packed: number): number => packed - firstOfPair(pac
  * MIN_SHARED_BANDS band keys or one deletion-neighbourhood key.
  *
  * It never holds texts, and the band keys (128 bytes a paragraph) wait on disk in
- * `workDirectory`, one file per band, until the pairs are asked for; only the deletion
+ * the scratch folder, one file per band, until the pairs are asked for; only the deletion
  * keys of short texts stay in memory.
  */
 export class NearDupIndex {
@@ -42,8 +41,8 @@ export class NearDupIndex {
   private readonly wordKeyOwners = new GrowableArray((length) => new Uint32Array(length));
   private count = 0;
 
-  constructor(private readonly workDirectory: string) {
-    this.bandFiles = Array.from({ length: BANDS }, (_, band) => new SpillFile(path.join(workDirectory, `band-${band}.u32`), (length) => new Uint32Array(length)));
+  constructor(private readonly scratch: ScratchDirectory) {
+    this.bandFiles = Array.from({ length: BANDS }, (_, band) => scratch.spillFile(`band-${band}.u32`, (length) => new Uint32Array(length)));
   }
 
   get paragraphs(): number {
@@ -71,7 +70,7 @@ export class NearDupIndex {
   *candidatePairs(): Generator<Float64Array> {
     const partitions = Array.from(
       { length: Math.max(1, Math.ceil(this.paragraphs / PARAGRAPHS_PER_PARTITION)) },
-      (_, partition) => new SpillFile(path.join(this.workDirectory, `pairs-${partition}.f64`), (length) => new Float64Array(length)),
+      (_, partition) => this.scratch.spillFile(`pairs-${partition}.f64`, (length) => new Float64Array(length)),
     );
     const scatter = (fromDeletionKey: 0 | 1) => (earlier: number, later: number) =>
       partitions[Math.floor(earlier / PARAGRAPHS_PER_PARTITION)]!.push(packPair(earlier, later) * 2 + fromDeletionKey);

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { lstat, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { lstat, readFile, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -21,6 +21,7 @@ import { nearDupKey } from "./neardup.js";
 import { WorkerPool } from "./pool.js";
 import { Progress, type ProgressSinks, type StageRecord } from "./progress.js";
 import { prepareStaging, swapIntoPlace } from "./publish.js";
+import { ScratchDirectory } from "./spill.js";
 import { ParagraphStatistics, renderReport } from "./report.js";
 import { normalizeText, sha256Hex, sha256OfFile } from "./text.js";
 import { PipelineError, validateRecords } from "./validate.js";
@@ -66,10 +67,11 @@ interface ReadBlob {
  *
  * 1. Per blob, on worker threads: split, ids, language, episode evidence, near-dup
  *    fingerprints (pipeline/analyze.ts), stored in the content-addressed cache.
- * 2. Global, streaming over the cached analyses in blob order, holding ids, counts and
- *    32-bit keys but no texts: exact dedup and near-dup candidates; then near-dup
- *    verification and context across blobs; then the final episode decisions, validation
- *    and the writers, batch by batch.
+ * 2. Global, streaming over the cached analyses in blob order, holding per paragraph its
+ *    64-bit id, counts and offsets but no texts (near-dup keys and pairs wait on disk in a
+ *    scratch folder): exact dedup and the near-dup index; then candidate pairs, their texts'
+ *    features and context across blobs; then verification; then the final episode
+ *    decisions, validation and the writers, batch by batch.
  */
 export async function buildDataset(options: BuildOptions): Promise<BuildSummary> {
   const { rawDir, outDir, strict = false, log } = options;
@@ -108,11 +110,11 @@ export async function buildDataset(options: BuildOptions): Promise<BuildSummary>
     log(`${outDir} is up to date (build key ${buildKey.slice(0, 12)}): nothing rewritten`);
   } else {
     // Scratch files of the global near-dup steps (spilled keys and pairs), never part of OUT.
-    const workDirectory = await mkdtemp(path.join(os.tmpdir(), "satc-build-"));
+    const scratch = await ScratchDirectory.create("satc-build-");
     try {
-      summary = { ...(await assemble(blobs, fileRejects, cache, catalog, outDir, buildKey, progress, workDirectory)), blobsAnalysed, upToDate: false, stages: progress.stages };
+      summary = { ...(await assemble(blobs, fileRejects, cache, catalog, outDir, buildKey, progress, scratch)), blobsAnalysed, upToDate: false, stages: progress.stages };
     } finally {
-      await rm(workDirectory, { recursive: true, force: true });
+      await scratch.remove();
     }
   }
   await cache.keepOnly(new Set(blobs.map(({ cacheKey }) => cacheKey)));
@@ -176,7 +178,7 @@ async function assemble(
   outDir: string,
   buildKey: string,
   progress: Progress,
-  workDirectory: string,
+  scratch: ScratchDirectory,
 ): Promise<Omit<BuildSummary, "blobsAnalysed" | "upToDate" | "stages">> {
   const totalBytes = blobs.reduce((sum, { blob }) => sum + blob.sizeBytes, 0);
   const eachAnalysis = async function* (ordinals: Iterable<number> = blobs.keys()): AsyncGenerator<[number, ReadBlob, CachedAnalysis]> {
@@ -186,7 +188,7 @@ async function assemble(
   // Exact dedup across blobs; near-dup fingerprints indexed in first-occurrence order.
   let stage = progress.stage("exact dedup, near-dup index", totalBytes);
   const dedup = new ExactDedup();
-  const nearDupIndex = new NearDupIndex(workDirectory);
+  const nearDupIndex = new NearDupIndex(scratch);
   const firstBlobOf = new GrowableArray((length) => new Int32Array(length));
   const repeatedAcrossBlobs = new Set<number>();
   const blobsToReread = new Set<number>();
@@ -216,7 +218,7 @@ async function assemble(
   // Candidate pairs, then verification: the texts of paragraphs in candidate pairs, and the
   // context of paragraphs that occur in several blobs, come from the blobs holding them.
   stage = progress.stage("near-dup candidates, texts, context across blobs");
-  const clusters = new NearDupClusters(nearDupIndex, workDirectory);
+  const clusters = new NearDupClusters(nearDupIndex, scratch);
   for (let paragraphNumber = 0; paragraphNumber < dedup.paragraphs; paragraphNumber++) {
     if (clusters.needsText[paragraphNumber]) blobsToReread.add(firstBlobOf.at(paragraphNumber));
   }

@@ -1,6 +1,34 @@
 import { closeSync, openSync, readSync, writeSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
 
 type SpilledArray = Float64Array | Uint32Array | Uint8Array;
+
+/**
+ * A temporary folder for spill files that closes every file it made when it is removed,
+ * whether the build finished or stopped on an error.
+ */
+export class ScratchDirectory {
+  private readonly files: Array<SpillFile<SpilledArray>> = [];
+
+  private constructor(readonly path: string) {}
+
+  static async create(prefix: string): Promise<ScratchDirectory> {
+    return new ScratchDirectory(await mkdtemp(path.join(os.tmpdir(), prefix)));
+  }
+
+  spillFile<A extends SpilledArray>(name: string, allocate: (length: number) => A): SpillFile<A> {
+    const file = new SpillFile(path.join(this.path, name), allocate);
+    this.files.push(file);
+    return file;
+  }
+
+  async remove(): Promise<void> {
+    for (const file of this.files) file.close();
+    await rm(this.path, { recursive: true, force: true });
+  }
+}
 
 /** Values kept in memory before they are written out. */
 const BUFFERED_VALUES = 1 << 15;
@@ -16,6 +44,7 @@ export class SpillFile<A extends SpilledArray> {
   private readonly buffer: A;
   private buffered = 0;
   private written = 0;
+  private closed = false;
 
   constructor(
     readonly path: string,
@@ -48,8 +77,10 @@ export class SpillFile<A extends SpilledArray> {
     for (let start = 0; start < this.length; start += chunkLength) yield this.readRange(start, Math.min(chunkLength, this.length - start));
   }
 
+  /** Closes the file (once; later calls do nothing). Its folder's owner removes it. */
   close(): void {
-    closeSync(this.descriptor);
+    if (!this.closed) closeSync(this.descriptor);
+    this.closed = true;
   }
 
   /** `length` values from the `start`-th on. */

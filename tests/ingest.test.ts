@@ -1,6 +1,8 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { countLines, listRawFiles, readRawFile, scanBlob } from "../pipeline/ingest.js";
+import { truncate } from "node:fs/promises";
+import path from "node:path";
+import { countLines, listRawFiles, MAX_BLOB_BYTES, readRawFile, scanBlob } from "../pipeline/ingest.js";
 import { tempTree, utf8 } from "./helpers.js";
 
 describe("scanBlob", () => {
@@ -88,6 +90,13 @@ describe("listRawFiles and readRawFile", () => {
   it("lists every file recursively in code-point order with / separators", async () => {
     const root = await tempTree({ "b.txt": "b", "a/z.txt": "z", "a/B.txt": "B", "Z.md": "Z" });
     expect(await listRawFiles(root)).toEqual(["Z.md", "a/B.txt", "a/z.txt", "b.txt"]);
+  });
+
+  it("rejects a file too large for 32-bit byte offsets before reading it", async () => {
+    const root = await tempTree({ "huge.txt": "" });
+    await truncate(path.join(root, "huge.txt"), MAX_BLOB_BYTES + 1); // sparse: no 2 GiB written
+    const result = await readRawFile(root, "huge.txt");
+    expect(result.kind === "reject" && result.reject.reason).toMatch(/more than the 2147483647 a blob may have.*split the file/);
   });
 
   it("turns an unreadable path into a reject row rather than an exception", async () => {

@@ -10,7 +10,7 @@ function readLines(pieces: string[], maxTextBytes = 1 << 20, firstByte = 0): Lin
 }
 
 describe("LineReader", () => {
-  const text = "  Größe 😀 über\r\n\r\nzweite\tZeile  \rdritte\n\u00a0\n\r\nvierte";
+  const text = "  Größe 😀 über\r\n\r\nzweite\tZeile  \rdritte\n\u00a0\n\r\n\nvierte";
 
   it("reads lines with LF, CRLF and CR ends, their byte ranges, trimmed texts and measures", () => {
     expect(readLines([text], 1 << 20, 3)).toEqual([
@@ -20,7 +20,8 @@ describe("LineReader", () => {
       { number: 4, byteStart: 42, byteEnd: 48, leadingBytes: 0, trailingBytes: 0, trimmed: "dritte", trimmedLength: 6, firstWordLength: 6 },
       { number: 5, byteStart: 49, byteEnd: 51, leadingBytes: 2, trailingBytes: 0, trimmed: "", trimmedLength: 0, firstWordLength: 0 },
       { number: 6, byteStart: 52, byteEnd: 52, leadingBytes: 0, trailingBytes: 0, trimmed: "", trimmedLength: 0, firstWordLength: 0 },
-      { number: 7, byteStart: 54, byteEnd: 60, leadingBytes: 0, trailingBytes: 0, trimmed: "vierte", trimmedLength: 6, firstWordLength: 6 },
+      { number: 7, byteStart: 54, byteEnd: 54, leadingBytes: 0, trailingBytes: 0, trimmed: "", trimmedLength: 0, firstWordLength: 0 },
+      { number: 8, byteStart: 55, byteEnd: 61, leadingBytes: 0, trailingBytes: 0, trimmed: "vierte", trimmedLength: 6, firstWordLength: 6 },
     ]);
   });
 
