@@ -1,4 +1,5 @@
 import { occurrenceSchema, type Blob } from "../schemas/records.js";
+import { ExactDedup } from "./dedup.js";
 import { BlobContextRecorder, type CompactContext } from "./blob-context.js";
 import { scoreEpisodes, type CatalogIndex, type EpisodeScore } from "./episode.js";
 import type { ScannedBlob } from "./ingest.js";
@@ -87,7 +88,8 @@ export async function analyzeBlob(
   const { sourceFile, ...blob } = scanned.blob;
   const splitter = new BlobSplitter(scanned);
   const context = new BlobContextRecorder(catalog);
-  const ordinals = new Map<string, number>();
+  // Numbers the blob's distinct paragraphs 0, 1, 2… in the compact table the global dedup uses.
+  const paragraphsInBlob = new ExactDedup();
   const lineRejects: BlobAnalysisTrailer["lineRejects"] = [];
   let batch: AnalyzedOccurrence[] = [];
   let batchText = 0;
@@ -96,9 +98,9 @@ export async function analyzeBlob(
     validateRecords(occurrenceSchema, [{ sourceFile, lineStart, lineEnd, byteStart, byteEnd, blobSha256: blob.blobSha256, text }], "split → dedup");
     const normalizedText = normalizeText(text);
     const paragraphId = paragraphIdOf(normalizedText);
-    let ordinal = ordinals.get(paragraphId);
+    const { paragraphNumber: ordinal, first } = paragraphsInBlob.add(paragraphId);
     let paragraph: AnalyzedParagraph | undefined;
-    if (ordinal === undefined) {
+    if (first) {
       paragraph = {
         paragraphId,
         text,
@@ -107,8 +109,7 @@ export async function analyzeBlob(
         context: [], // filled in from the trailer when the entry is read
         fingerprint: nearDupFingerprint(normalizedText),
       };
-      ordinal = context.addParagraph(paragraph.evidence);
-      ordinals.set(paragraphId, ordinal);
+      context.addParagraph(paragraph.evidence);
     }
     context.addOccurrence(ordinal);
     return { lineStart, lineEnd, byteStart, byteEnd, paragraphId, ...(paragraph && { paragraph }) };

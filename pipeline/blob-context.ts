@@ -37,14 +37,13 @@ export class BlobContextRecorder {
     this.evidenceOffsets.push(0);
   }
 
-  /** The blob's next distinct paragraph, decided on its own evidence; returns its ordinal. */
-  addParagraph(evidence: readonly EpisodeScore[]): number {
+  /** The blob's next distinct paragraph (ordinals count up from 0), decided on its own evidence. */
+  addParagraph(evidence: readonly EpisodeScore[]): void {
     const firstPass = decideEpisode(evidence, this.catalog);
     this.firstPassPositions.push(firstPass.episodeCode === null ? NOT_LINKED : this.positionOf(firstPass.episodeCode));
     this.firstPassScores.push(firstPass.episodeScore ?? 0);
     for (const { code } of evidence) this.evidencePositions.push(this.positionOf(code));
     this.evidenceOffsets.push(this.evidencePositions.length);
-    return this.firstPassPositions.length - 1;
   }
 
   addOccurrence(ordinal: number): void {

@@ -1,5 +1,6 @@
 import { deserialize, serialize } from "node:v8";
 import type { AnalyzedOccurrence, AnalyzedParagraph } from "./analyze.js";
+import { PARAGRAPH_ID_HEX_DIGITS as PARAGRAPH_ID_LENGTH } from "./text.js";
 
 /**
  * How a batch of analysed occurrences is stored in a cache frame: as columns, one typed
@@ -30,8 +31,6 @@ interface BatchColumns {
   wordKeyOffsets: Int32Array;
   wordKeys: Uint32Array;
 }
-
-const PARAGRAPH_ID_LENGTH = 16;
 
 export function encodeBatch(batch: readonly AnalyzedOccurrence[]): Buffer {
   const paragraphs = batch.flatMap(({ paragraph }) => (paragraph ? [paragraph] : []));

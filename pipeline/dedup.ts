@@ -1,4 +1,5 @@
 import { GrowableArray } from "./growable.js";
+import { PARAGRAPH_ID_HEX_DIGITS } from "./text.js";
 
 /**
  * Exact deduplication across blobs. Occurrences with the same paragraph id (the hash of
@@ -71,9 +72,14 @@ export class ExactDedup {
   }
 }
 
+const PARAGRAPH_ID = new RegExp(`^[0-9a-f]{${PARAGRAPH_ID_HEX_DIGITS}}$`);
+
 function halvesOf(paragraphId: string): [high: number, low: number] {
-  if (!/^[0-9a-f]{16}$/.test(paragraphId)) throw new Error(`paragraph id ${JSON.stringify(paragraphId)} is not 16 lower-case hex digits (see paragraphIdOf in text.ts)`);
-  return [parseInt(paragraphId.slice(0, 8), 16), parseInt(paragraphId.slice(8), 16)];
+  if (!PARAGRAPH_ID.test(paragraphId)) {
+    throw new Error(`paragraph id ${JSON.stringify(paragraphId)} is not ${PARAGRAPH_ID_HEX_DIGITS} lower-case hex digits (see paragraphIdOf in text.ts)`);
+  }
+  const half = PARAGRAPH_ID_HEX_DIGITS / 2;
+  return [parseInt(paragraphId.slice(0, half), 16), parseInt(paragraphId.slice(half), 16)];
 }
 
 function hex8(value: number): string {

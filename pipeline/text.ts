@@ -34,9 +34,12 @@ export async function sha256OfFile(filePath: string): Promise<string> {
   return hash.digest("hex");
 }
 
+/** Hex digits of a paragraph id: 64 bits, enough to tell billions of paragraphs apart. */
+export const PARAGRAPH_ID_HEX_DIGITS = 16;
+
 /** The paragraph id depends on the normalised text only, so it is the same on every build and machine. */
 export function paragraphIdOf(normalizedText: string): string {
-  return sha256Hex(normalizedText).slice(0, 16);
+  return sha256Hex(normalizedText).slice(0, PARAGRAPH_ID_HEX_DIGITS);
 }
 
 const GREEK_LETTERS: Record<string, string> = {
