@@ -1,9 +1,10 @@
 import { occurrenceSchema, type Blob } from "../schemas/records.js";
 import { ExactDedup } from "./dedup.js";
 import { BlobContextRecorder, type CompactContext } from "./blob-context.js";
-import { scoreEpisodes, type CatalogIndex, type EpisodeScore } from "./episode.js";
 import type { ScannedBlob } from "./ingest.js";
 import { identifyLanguage, type LanguageIdentifier } from "./language.js";
+import type { Linker } from "./link/decide.js";
+import { scoreParagraph, type ParagraphEvidence } from "./link/evidence.js";
 import { nearDupFingerprint, type NearDupFingerprint } from "./neardup.js";
 import { BlobSplitter, type SplitPiece } from "./split.js";
 import { normalizeText, paragraphIdOf } from "./text.js";
@@ -30,8 +31,8 @@ export interface AnalyzedParagraph {
   text: string;
   language: string;
   languageScore: number;
-  /** Evidence per episode from the paragraph's own text (scoreEpisodes), best first. */
-  evidence: EpisodeScore[];
+  /** Evidence per episode from the paragraph's own text (scoreParagraph). */
+  evidence: ParagraphEvidence;
   /** Context its neighbours in this blob lend, over all its occurrences in the blob. */
   context: Array<[position: number, bonus: number]>;
   fingerprint: NearDupFingerprint;
@@ -58,7 +59,7 @@ export interface BlobAnalysisTrailer {
 
 export interface AnalysisTools {
   identifier: LanguageIdentifier;
-  catalog: CatalogIndex;
+  linker: Linker;
 }
 
 /** A batch ends at this many occurrences or this much text, whichever comes first. */
@@ -81,13 +82,13 @@ export interface AnalysisOptions {
 export async function analyzeBlob(
   scanned: ScannedBlob,
   chunks: AsyncIterable<Uint8Array>,
-  { identifier, catalog }: AnalysisTools,
+  { identifier, linker }: AnalysisTools,
   writeBatch: (batch: AnalyzedOccurrence[]) => Promise<void>,
   { reportBytes, batchOccurrences = BATCH_OCCURRENCES }: AnalysisOptions = {},
 ): Promise<BlobAnalysisTrailer> {
   const { sourceFile, ...blob } = scanned.blob;
   const splitter = new BlobSplitter(scanned);
-  const context = new BlobContextRecorder(catalog);
+  const context = new BlobContextRecorder(linker);
   // Numbers the blob's distinct paragraphs 0, 1, 2… in the compact table the global dedup uses.
   const paragraphsInBlob = new ExactDedup();
   const lineRejects: BlobAnalysisTrailer["lineRejects"] = [];
@@ -105,7 +106,7 @@ export async function analyzeBlob(
         paragraphId,
         text,
         ...(await identifyLanguage(normalizedText, identifier)),
-        evidence: scoreEpisodes(text, catalog).map(({ code, evidence }) => ({ code, evidence })),
+        evidence: scoreParagraph(text, linker.index),
         context: [], // filled in from the trailer when the entry is read
         fingerprint: nearDupFingerprint(normalizedText),
       };

@@ -1,4 +1,6 @@
-import { contextWithinBlob, decideEpisode, mergeContextAt, NOT_LINKED, type CatalogIndex, type ContextBonus, type EpisodeScore } from "./episode.js";
+import { contextWithinBlob, mergeContextAt, NOT_LINKED, type ContextBonus } from "./link/context.js";
+import { decideEpisode, type Linker } from "./link/decide.js";
+import type { ParagraphEvidence } from "./link/evidence.js";
 import { GrowableArray } from "./growable.js";
 
 /**
@@ -33,16 +35,16 @@ export class BlobContextRecorder {
   private readonly evidenceOffsets = new GrowableArray((length) => new Int32Array(length));
   private readonly evidencePositions = new GrowableArray((length) => new Int16Array(length));
 
-  constructor(private readonly catalog: CatalogIndex) {
+  constructor(private readonly linker: Linker) {
     this.evidenceOffsets.push(0);
   }
 
   /** The blob's next distinct paragraph (ordinals count up from 0), decided on its own evidence. */
-  addParagraph(evidence: readonly EpisodeScore[]): void {
-    const firstPass = decideEpisode(evidence, this.catalog);
+  addParagraph(evidence: ParagraphEvidence): void {
+    const firstPass = decideEpisode(evidence, this.linker);
     this.firstPassPositions.push(firstPass.episodeCode === null ? NOT_LINKED : this.positionOf(firstPass.episodeCode));
     this.firstPassScores.push(firstPass.episodeScore ?? 0);
-    for (const { code } of evidence) this.evidencePositions.push(this.positionOf(code));
+    for (const { code } of evidence.candidates) this.evidencePositions.push(this.positionOf(code));
     this.evidenceOffsets.push(this.evidencePositions.length);
   }
 
@@ -86,6 +88,6 @@ export class BlobContextRecorder {
   }
 
   private positionOf(code: string): number {
-    return this.catalog.positionOf.get(code)!;
+    return this.linker.index.positionOf.get(code)!;
   }
 }

@@ -4,9 +4,9 @@ import type { Blob, Reject } from "../schemas/records.js";
 import { analyzeBlob, type AnalysisTools } from "./analyze.js";
 import { AnalysisCache } from "./cache.js";
 import { readFileChunks } from "./chunks.js";
-import { loadCatalog } from "./episode.js";
 import { readRawFile } from "./ingest.js";
 import { loadLanguageIdentifier } from "./language.js";
+import { loadLinker } from "./link/linker.js";
 import { serveTasks } from "./pool.js";
 
 /**
@@ -31,8 +31,8 @@ const cache = new AnalysisCache(setup.cacheDirectory, setup.analysisVersion);
 // Loaded on the first cache miss only: a rebuild that changes nothing never loads the model.
 let tools: Promise<AnalysisTools> | undefined;
 const loadTools = async (): Promise<AnalysisTools> => {
-  const [identifier, catalog] = await Promise.all([loadLanguageIdentifier(), loadCatalog()]);
-  return { identifier, catalog: catalog.index };
+  const [identifier, linker] = await Promise.all([loadLanguageIdentifier(), loadLinker()]);
+  return { identifier, linker };
 };
 
 serveTasks(parentPort!, async ({ sourceFile }: { sourceFile: string }, reportProgress): Promise<BlobTaskResult> => {

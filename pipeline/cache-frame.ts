@@ -22,10 +22,8 @@ interface BatchColumns {
   texts: string[];
   languages: string[];
   languageScores: Float64Array;
-  /** Evidence of paragraph p: entries evidenceOffsets[p] to evidenceOffsets[p + 1]. */
-  evidenceOffsets: Int32Array;
-  evidenceCodes: string[];
-  evidenceValues: Float64Array;
+  /** Each paragraph's episode evidence, as plain objects (a few candidates each). */
+  evidence: AnalyzedParagraph["evidence"][];
   /** BANDS keys per paragraph. */
   bandKeys: Uint32Array;
   wordKeyOffsets: Int32Array;
@@ -45,9 +43,7 @@ export function encodeBatch(batch: readonly AnalyzedOccurrence[]): Buffer {
     texts: paragraphs.map((paragraph) => paragraph.text),
     languages: paragraphs.map((paragraph) => paragraph.language),
     languageScores: Float64Array.from(paragraphs, (paragraph) => paragraph.languageScore),
-    evidenceOffsets: offsetsOf(paragraphs.map((paragraph) => paragraph.evidence.length)),
-    evidenceCodes: paragraphs.flatMap((paragraph) => paragraph.evidence.map((score) => score.code)),
-    evidenceValues: Float64Array.from(paragraphs.flatMap((paragraph) => paragraph.evidence.map((score) => score.evidence))),
+    evidence: paragraphs.map((paragraph) => paragraph.evidence),
     bandKeys: concatenate(paragraphs.map((paragraph) => paragraph.fingerprint.bandKeys)),
     wordKeyOffsets: offsetsOf(paragraphs.map((paragraph) => paragraph.fingerprint.wordKeys.length)),
     wordKeys: concatenate(paragraphs.map((paragraph) => paragraph.fingerprint.wordKeys)),
@@ -74,16 +70,12 @@ export function decodeBatch(frame: Buffer): AnalyzedOccurrence[] {
 }
 
 function paragraphAt(columns: BatchColumns, ordinal: number, paragraphId: string, bandsPerParagraph: number): AnalyzedParagraph {
-  const evidence = [];
-  for (let entry = columns.evidenceOffsets[ordinal]!; entry < columns.evidenceOffsets[ordinal + 1]!; entry++) {
-    evidence.push({ code: columns.evidenceCodes[entry]!, evidence: columns.evidenceValues[entry]! });
-  }
   return {
     paragraphId,
     text: columns.texts[ordinal]!,
     language: columns.languages[ordinal]!,
     languageScore: columns.languageScores[ordinal]!,
-    evidence,
+    evidence: columns.evidence[ordinal]!,
     context: [],
     fingerprint: {
       bandKeys: columns.bandKeys.subarray(ordinal * bandsPerParagraph, (ordinal + 1) * bandsPerParagraph),

@@ -165,7 +165,8 @@ async function readAt(handle: FileHandle, file: string, position: number, length
 export async function analysisVersionOf(parts: { sourceDirectories: string[]; lockFile: string; languageModel: string; catalog: string }): Promise<string> {
   const hashed: string[] = [parts.languageModel, parts.catalog, process.version];
   for (const directory of parts.sourceDirectories) {
-    for (const name of (await readdir(directory)).filter((file) => /\.(ts|mjs)$/.test(file)).sort()) {
+    // Subfolders too, and data the code reads (the linker's calibration): all of it decides the analysis.
+    for (const name of (await readdir(directory, { recursive: true })).filter((file) => /\.(ts|mjs|json)$/.test(file)).sort()) {
       hashed.push(`${name}:${sha256Hex(await readFile(path.join(directory, name)))}`);
     }
   }

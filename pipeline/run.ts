@@ -8,10 +8,14 @@ import { parse } from "csv-parse/sync";
 import { columnSpecs } from "../schemas/columns.js";
 import { manifestSchema, type Manifest } from "../schemas/manifest.js";
 import { blobSchema, episodeRowSchema, occurrenceRowSchema, paragraphRowSchema, rejectSchema, type Blob, type OccurrenceRow, type ParagraphRow, type Reject } from "../schemas/records.js";
+import type { AnalyzedParagraph } from "./analyze.js";
 import type { BlobTaskResult, BlobWorkerSetup } from "./blob-worker.js";
 import { AnalysisCache, analysisVersionOf, type CachedAnalysis } from "./cache.js";
 import { ExactDedup } from "./dedup.js";
-import { decideInContext, EpisodeTally, loadCatalog, mergeContext, type ContextBonus } from "./episode.js";
+import { mergeContext, type ContextBonus } from "./link/context.js";
+import { assess, decideAssessed, type Assessment } from "./link/decide.js";
+import { loadLinker } from "./link/linker.js";
+import { EpisodeTally } from "./link/tally.js";
 import { GrowableArray } from "./growable.js";
 import { listRawFiles } from "./ingest.js";
 import { languageModelVersion } from "./language.js";
@@ -36,6 +40,8 @@ export interface BuildOptions extends ProgressSinks {
   cacheDir?: string;
   /** Worker threads for the per-blob stage; defaults to one per core. */
   threads?: number;
+  /** Sees how each paragraph's episode candidates stood before the decision (for fitting the calibration). */
+  observeAssessment?: (paragraphId: string, assessment: Assessment | null) => void;
 }
 
 export interface BuildSummary {
@@ -76,7 +82,7 @@ interface ReadBlob {
 export async function buildDataset(options: BuildOptions): Promise<BuildSummary> {
   const { rawDir, outDir, strict = false, log } = options;
   const progress = new Progress(options);
-  const catalog = await loadCatalog();
+  const catalog = await loadLinker();
   const cache = new AnalysisCache(
     options.cacheDir ?? path.join(path.dirname(outDir), `.${path.basename(outDir)}.cache`),
     await analysisVersionOf({
@@ -112,7 +118,7 @@ export async function buildDataset(options: BuildOptions): Promise<BuildSummary>
     // Scratch files of the global near-dup steps (spilled keys and pairs), never part of OUT.
     const scratch = await ScratchDirectory.create("satc-build-");
     try {
-      summary = { ...(await assemble(blobs, fileRejects, cache, catalog, outDir, buildKey, progress, scratch)), blobsAnalysed, upToDate: false, stages: progress.stages };
+      summary = { ...(await assemble(blobs, fileRejects, cache, catalog, outDir, buildKey, progress, scratch, options.observeAssessment)), blobsAnalysed, upToDate: false, stages: progress.stages };
     } finally {
       await scratch.remove();
     }
@@ -174,13 +180,19 @@ async function assemble(
   blobs: ReadBlob[],
   fileRejects: Reject[],
   cache: AnalysisCache,
-  catalog: Awaited<ReturnType<typeof loadCatalog>>,
+  catalog: Awaited<ReturnType<typeof loadLinker>>,
   outDir: string,
   buildKey: string,
   progress: Progress,
   scratch: ScratchDirectory,
+  observeAssessment: BuildOptions["observeAssessment"],
 ): Promise<Omit<BuildSummary, "blobsAnalysed" | "upToDate" | "stages">> {
   const totalBytes = blobs.reduce((sum, { blob }) => sum + blob.sizeBytes, 0);
+  const decideLink = (paragraphId: string, evidence: AnalyzedParagraph["evidence"], context: ContextBonus) => {
+    const assessment = assess(evidence, catalog.index, context);
+    observeAssessment?.(paragraphId, assessment);
+    return decideAssessed(assessment, catalog);
+  };
   const eachAnalysis = async function* (ordinals: Iterable<number> = blobs.keys()): AsyncGenerator<[number, ReadBlob, CachedAnalysis]> {
     for (const ordinal of ordinals) yield [ordinal, blobs[ordinal]!, await cache.open(blobs[ordinal]!.cacheKey)];
   };
@@ -235,7 +247,7 @@ async function assemble(
         }
         if (repeatedAcrossBlobs.has(paragraphNumber)) {
           const context = contextAcrossBlobs.get(paragraphNumber) ?? new Map();
-          contextAcrossBlobs.set(paragraphNumber, mergeContext(context, new Map(paragraph.context), paragraph.evidence, catalog.index));
+          contextAcrossBlobs.set(paragraphNumber, mergeContext(context, new Map(paragraph.context), paragraph.evidence.candidates, catalog.index));
         }
       }
     }
@@ -268,7 +280,7 @@ async function assemble(
           text: paragraph.text,
           language: paragraph.language,
           languageScore: paragraph.languageScore,
-          ...decideInContext(paragraph.evidence, context, catalog.index),
+          ...decideLink(paragraph.paragraphId, paragraph.evidence, context),
           nearDupCluster: dedup.idOf(clusterRoots[paragraphNumber]!),
           sourceFile: blob.sourceFile,
           lineStart: place.lineStart,

@@ -85,6 +85,15 @@ export const episodeFields = z.object({
     .nullable()
     .meta(doc("Second-best episode, for reviewing close calls (also when the linker abstained); null when no other episode had evidence.", "S06E17")),
   episodeRunnerUpScore: score.nullable().meta(doc("Confidence of the runner-up, on the same scale as the best's; null with it.", 0.21)),
+  episodeEvidence: z
+    .string()
+    .nullable()
+    .meta(
+      doc(
+        "What the link was decided on, as the build saw it: the linked episode's (or, on abstention, the best guess's) matched catalog features with their weights, the context from neighbouring paragraphs and any framing found, separated by `; `; null when no episode had evidence.",
+        'character lexi-featherston (4.54); carrie: Aleksandr asks her to move to Paris (3.85)',
+      ),
+    ),
 });
 
 export const nearDupFields = z.object({

@@ -7,123 +7,200 @@ import { parse } from "csv-parse/sync";
 import { buildDataset } from "../pipeline/run.js";
 
 /**
- * Scores a build against hand labels (tests/fixtures/gold.csv): episode accuracy on the
- * paragraphs that describe an episode, abstention on those that describe none, language
- * accuracy, each per blob and per language, and every miss with its score and runner-up.
+ * Scores a build against hand labels (a gold.csv: source_file, line, language, episode,
+ * alternatives, and optionally style): precision, recall and abstention of the episode links
+ * overall, per language and per text style; how well the scores are calibrated; language
+ * accuracy; and every wrong link with the evidence it was decided on.
  */
 
 interface GoldLine {
   source_file: string;
   line: string;
   language: string;
+  /** An episode code, or "none" for a paragraph about no single episode. */
   episode: string;
   alternatives: string;
+  style?: string;
 }
 
-interface Prediction {
+export interface Judged {
+  label: GoldLine;
   language: string;
-  episodeCode: string | null;
-  episodeScore: string;
-  runnerUp: string;
-  runnerUpScore: string;
+  linked: string | null;
+  score: number | null;
+  runnerUp: string | null;
+  evidence: string;
   text: string;
 }
 
 export interface Tally {
-  episodeBearing: number;
-  correct: number;
-  none: number;
-  abstained: number;
-  languageCorrect: number;
-  lines: number;
+  paragraphs: number;
+  /** Paragraphs about one episode. */
+  episodeParagraphs: number;
+  right: number;
+  /** Episode paragraphs linked to another episode. */
+  wrong: number;
+  /** Paragraphs about no single episode. */
+  noneParagraphs: number;
+  /** …of which linked to an episode anyway. */
+  noneLinked: number;
+  languageRight: number;
 }
 
-export interface Evaluation {
-  overall: Tally;
-  perBlob: Map<string, Tally>;
-  perLanguage: Map<string, Tally>;
-  misses: string[];
-}
-
-const emptyTally = (): Tally => ({ episodeBearing: 0, correct: 0, none: 0, abstained: 0, languageCorrect: 0, lines: 0 });
-
-export async function evaluateBuild(outDir: string, goldFile: string): Promise<Evaluation> {
+export async function judgeBuild(outDir: string, goldFile: string): Promise<Judged[]> {
   const csv = async (name: string) => parse(await readFile(path.join(outDir, name), "utf8"), { columns: true }) as Array<Record<string, string>>;
   const paragraphs = new Map((await csv("paragraphs.csv")).map((row) => [row.paragraph_id!, row]));
   const paragraphAt = new Map((await csv("occurrences.csv")).map((row) => [`${row.source_file}:${row.line_start}`, paragraphs.get(row.paragraph_id!)!]));
   const gold = parse(await readFile(goldFile, "utf8"), { columns: true }) as GoldLine[];
-
-  const evaluation: Evaluation = { overall: emptyTally(), perBlob: new Map(), perLanguage: new Map(), misses: [] };
-  for (const label of gold) {
+  return gold.map((label) => {
     const row = paragraphAt.get(`${label.source_file}:${label.line}`);
     if (!row) throw new Error(`${goldFile}: ${label.source_file} line ${label.line} is not the first line of any paragraph in ${outDir}; fix the label.`);
-    const prediction: Prediction = {
+    return {
+      label,
       language: row.language!,
-      episodeCode: row.episode_code || null,
-      episodeScore: row.episode_score!,
-      runnerUp: row.episode_runner_up!,
-      runnerUpScore: row.episode_runner_up_score!,
+      linked: row.episode_code || null,
+      score: row.episode_score ? Number(row.episode_score) : null,
+      runnerUp: row.episode_runner_up || null,
+      evidence: row.episode_evidence ?? "",
       text: row.text!,
     };
-    const tallies = [evaluation.overall, tallyFor(evaluation.perBlob, label.source_file), tallyFor(evaluation.perLanguage, label.language)];
-    const accepted = [label.episode, ...label.alternatives.split(";").filter(Boolean)];
-    for (const tally of tallies) {
-      tally.lines++;
-      if (prediction.language === label.language) tally.languageCorrect++;
-      if (label.episode === "none") {
-        tally.none++;
-        if (prediction.episodeCode === null) tally.abstained++;
-      } else {
-        tally.episodeBearing++;
-        if (prediction.episodeCode !== null && accepted.includes(prediction.episodeCode)) tally.correct++;
-      }
+  });
+}
+
+export function isRight(judged: Judged): boolean {
+  const accepted = [judged.label.episode, ...judged.label.alternatives.split(";").filter(Boolean)];
+  return judged.linked !== null && judged.label.episode !== "none" && accepted.includes(judged.linked);
+}
+
+export function tally(judged: readonly Judged[]): Tally {
+  const t: Tally = { paragraphs: 0, episodeParagraphs: 0, right: 0, wrong: 0, noneParagraphs: 0, noneLinked: 0, languageRight: 0 };
+  for (const j of judged) {
+    t.paragraphs++;
+    if (j.language === j.label.language) t.languageRight++;
+    if (j.label.episode === "none") {
+      t.noneParagraphs++;
+      if (j.linked !== null) t.noneLinked++;
+    } else {
+      t.episodeParagraphs++;
+      if (isRight(j)) t.right++;
+      else if (j.linked !== null) t.wrong++;
     }
-    const episodeMiss = label.episode === "none" ? prediction.episodeCode !== null : !accepted.includes(prediction.episodeCode ?? "none");
-    if (episodeMiss || prediction.language !== label.language) evaluation.misses.push(describeMiss(label, prediction));
   }
-  return evaluation;
+  return t;
 }
 
-function tallyFor(tallies: Map<string, Tally>, key: string): Tally {
-  const tally = tallies.get(key) ?? emptyTally();
-  tallies.set(key, tally);
-  return tally;
+export const precisionOf = (t: Tally) => ratio(t.right, t.right + t.wrong + t.noneLinked);
+export const recallOf = (t: Tally) => ratio(t.right, t.episodeParagraphs);
+export const noneAbstainedOf = (t: Tally) => ratio(t.noneParagraphs - t.noneLinked, t.noneParagraphs);
+const ratio = (part: number, whole: number) => (whole === 0 ? null : part / whole);
+
+/** Score bands of the calibration table, highest first. */
+const BANDS = [0.99, 0.95, 0.9, 0.8, 0.7, 0.5, 0];
+
+export interface CalibrationBand {
+  from: number;
+  to: number;
+  links: number;
+  right: number;
+  meanScore: number;
 }
 
-function describeMiss(label: GoldLine, prediction: Prediction): string {
-  const got = prediction.episodeCode ? `${prediction.episodeCode} (${prediction.episodeScore})` : "none";
-  const runnerUp = prediction.runnerUp ? `${prediction.runnerUp} (${prediction.runnerUpScore})` : "-";
-  const language = prediction.language === label.language ? "" : `  language: expected ${label.language}, got ${prediction.language}`;
-  return `${label.source_file}:${label.line}  expected ${label.episode}, got ${got}, runner-up ${runnerUp}${language}\n    ${prediction.text.slice(0, 110)}…`;
+export function calibrationBands(judged: readonly Judged[]): CalibrationBand[] {
+  const links = judged.filter((j) => j.linked !== null);
+  return BANDS.map((from, i) => {
+    const to = i === 0 ? 1 : BANDS[i - 1]!;
+    const inBand = links.filter((j) => j.score! >= from && (i === 0 ? j.score! <= to : j.score! < to));
+    return { from, to, links: inBand.length, right: inBand.filter(isRight).length, meanScore: inBand.reduce((sum, j) => sum + j.score!, 0) / Math.max(1, inBand.length) };
+  }).filter((band) => band.links > 0);
 }
 
-const percent = (part: number, whole: number) => (whole === 0 ? "    -" : `${((100 * part) / whole).toFixed(1).padStart(5)}%`);
+const percent = (value: number | null) => (value === null ? "     -" : `${(100 * value).toFixed(1).padStart(5)}%`);
 
-export function formatEvaluation({ overall, perBlob, perLanguage, misses }: Evaluation): string {
-  const line = (name: string, t: Tally) =>
-    `${name.padEnd(28)} ${String(t.lines).padStart(5)}  ${percent(t.correct, t.episodeBearing)} of ${String(t.episodeBearing).padStart(3)}  ` +
-    `${percent(t.abstained, t.none)} of ${String(t.none).padStart(2)}  ${percent(t.languageCorrect, t.lines)}`;
-  const header = `${"".padEnd(28)} lines  episode top-1     none abstained  language`;
+function tableOf(title: string, groups: Map<string, Judged[]>): string[] {
+  const rows = [...groups].sort(([a], [b]) => (a < b ? -1 : 1));
   return [
-    header,
-    line("all", overall),
+    `${title.padEnd(18)} paras  episode  precision  recall  wrong  none  abstained  language`,
+    ...rows.map(([name, judged]) => {
+      const t = tally(judged);
+      return (
+        `${name.padEnd(18)} ${String(t.paragraphs).padStart(5)}  ${String(t.episodeParagraphs).padStart(7)}  ${percent(precisionOf(t)).padStart(9)}  ${percent(recallOf(t))}` +
+        `  ${String(t.wrong + t.noneLinked).padStart(5)}  ${String(t.noneParagraphs).padStart(4)}  ${percent(noneAbstainedOf(t)).padStart(9)}  ${percent(ratio(t.languageRight, t.paragraphs))}`
+      );
+    }),
+  ];
+}
+
+function groupBy(judged: readonly Judged[], key: (j: Judged) => string): Map<string, Judged[]> {
+  const groups = new Map<string, Judged[]>();
+  for (const j of judged) groups.set(key(j), [...(groups.get(key(j)) ?? []), j]);
+  return groups;
+}
+
+export interface FormatOptions {
+  /** Only figures: no paragraph text, evidence or line references (for a blind set). */
+  figuresOnly?: boolean;
+  /** Also list the episode paragraphs left unlinked. */
+  listAbstentions?: boolean;
+}
+
+export function formatEvaluation(judged: readonly Judged[], { figuresOnly = false, listAbstentions = false }: FormatOptions = {}): string {
+  const overall = tally(judged);
+  const lines = [
+    `episode links: precision ${percent(precisionOf(overall))}, recall ${percent(recallOf(overall))} (${overall.right} of ${overall.episodeParagraphs} episode paragraphs right, ` +
+      `${overall.wrong} linked to a wrong episode), non-episode abstained ${percent(noneAbstainedOf(overall))} (${overall.noneParagraphs - overall.noneLinked} of ${overall.noneParagraphs}); ` +
+      `language ${percent(ratio(overall.languageRight, overall.paragraphs))} (${overall.languageRight} of ${overall.paragraphs})`,
     "",
-    ...[...perBlob].sort(([a], [b]) => (a < b ? -1 : 1)).map(([blob, tally]) => line(blob, tally)),
+    ...tableOf("all", new Map([["all", [...judged]]])),
     "",
-    ...[...perLanguage].sort(([a], [b]) => (a < b ? -1 : 1)).map(([language, tally]) => line(`language ${language}`, tally)),
+    ...tableOf("language", groupBy(judged, (j) => j.label.language)),
     "",
-    misses.length === 0 ? "no misses" : `${misses.length} misses:\n${misses.join("\n")}`,
-  ].join("\n");
+    ...tableOf("style", groupBy(judged, (j) => j.label.style || "-")),
+    "",
+    "calibration (links by stated episode_score: how many were right)",
+    "band           links  right  observed  mean score",
+    ...calibrationBands(judged).map(
+      (band) =>
+        `${band.from.toFixed(2)}–${band.to.toFixed(2)}  ${String(band.links).padStart(8)}  ${String(band.right).padStart(5)}  ${percent(band.right / band.links).padStart(8)}  ${band.meanScore.toFixed(3).padStart(10)}`,
+    ),
+  ];
+  if (!figuresOnly) {
+    const wrong = judged.filter((j) => j.linked !== null && !isRight(j));
+    lines.push("", wrong.length === 0 ? "no wrong links" : `${wrong.length} wrong links:`, ...wrong.map(describe));
+    if (listAbstentions) {
+      const abstained = judged.filter((j) => j.label.episode !== "none" && j.linked === null);
+      lines.push("", `${abstained.length} episode paragraphs not linked:`, ...abstained.map(describe));
+    }
+  }
+  return lines.join("\n");
+}
+
+function describe(j: Judged): string {
+  const got = j.linked ? `${j.linked} (${j.score})` : `none (best guess ${j.runnerUp ?? "-"})`;
+  return `${j.label.source_file}:${j.label.line} [${j.label.language} ${j.label.style || "-"}] expected ${j.label.episode}, got ${got}\n    ${j.text.slice(0, 140)}\n    evidence: ${j.evidence || "-"}`;
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { raw: { type: "string", default: "raw" }, gold: { type: "string", default: "tests/fixtures/gold.csv" } } });
+  const { values } = parseArgs({
+    options: {
+      raw: { type: "string", default: "raw" },
+      gold: { type: "string", default: "tests/fixtures/gold.csv" },
+      "figures-only": { type: "boolean", default: false },
+      abstentions: { type: "boolean", default: false },
+      /** Score an OUT built already instead of building RAW. */
+      out: { type: "string" },
+    },
+  });
+  const format = { figuresOnly: values["figures-only"]!, listAbstentions: values.abstentions! };
+  if (values.out) {
+    console.log(formatEvaluation(await judgeBuild(values.out, values.gold!), format));
+    return;
+  }
   // The build's cache goes beside its OUT, so both live in one folder that is removed afterwards.
   const root = await mkdtemp(path.join(os.tmpdir(), "satc-evaluate-"));
   try {
     const outDir = path.join(root, "out");
     await buildDataset({ rawDir: values.raw!, outDir, log: () => {} });
-    console.log(formatEvaluation(await evaluateBuild(outDir, values.gold!)));
+    console.log(formatEvaluation(await judgeBuild(outDir, values.gold!), format));
   } finally {
     await rm(root, { recursive: true, force: true });
   }

@@ -4,7 +4,6 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { parse } from "csv-parse/sync";
-import { loadCatalog, scoreEpisodes } from "../pipeline/episode.js";
 import { compareNearDup, nearDupKey } from "../pipeline/neardup.js";
 import { normalizeText, sha256Hex } from "../pipeline/text.js";
 
@@ -84,11 +83,12 @@ export async function explain({ ref, outDir, rawDir }: ExplainInput): Promise<st
   const linked = paragraph.episode_code ? `${paragraph.episode_code} "${paragraph.episode_title}" (score ${paragraph.episode_score})` : "none (abstained)";
   const runnerUp = paragraph.episode_runner_up ? `${paragraph.episode_runner_up} (${paragraph.episode_runner_up_score})` : "-";
   lines.push("", `6. episode: ${linked}; runner-up ${runnerUp}`);
-  const catalog = await loadCatalog();
-  const note = catalog.version === manifest.catalogVersion ? "" : ` (recomputed with catalog ${catalog.version}; the build used ${manifest.catalogVersion})`;
-  lines.push(`   evidence${note}:`);
-  for (const candidate of scoreEpisodes(paragraph.text!, catalog.index).slice(0, 3)) {
-    lines.push(`   ${candidate.code} evidence ${candidate.evidence.toFixed(2)}: ${candidate.matched.join("; ")}`);
+  const decided = paragraph.episode_code ? "the link" : paragraph.episode_runner_up ? `the best guess, ${paragraph.episode_runner_up}` : "";
+  if (decided) {
+    lines.push(`   evidence for ${decided}, as the build decided it (catalog ${manifest.catalogVersion}):`);
+    for (const item of (paragraph.episode_evidence ?? "").split("; ")) lines.push(`   - ${item}`);
+  } else {
+    lines.push("   no episode had any evidence");
   }
 
   lines.push(
