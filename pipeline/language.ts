@@ -72,6 +72,6 @@ function languagesByLabel(labels: { size(): number; get(index: number): string }
 /** The language fields of one paragraph; fastText reads one line, and normalised text has no line breaks. */
 export async function identifyLanguage(normalizedText: string, identifier: LanguageIdentifier): Promise<LanguageFields> {
   const { language, score } = await identifier.identify(normalizedText);
-  const languageScore = Math.round(score * 1e4) / 1e4;
+  const languageScore = Math.min(1, Math.round(score * 1e4) / 1e4);
   return { language: languageScore >= LANGUAGE_CONFIDENCE_THRESHOLD ? language : "und", languageScore };
 }

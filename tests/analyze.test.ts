@@ -3,14 +3,14 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { analyzeBlob, type AnalysisTools, type AnalyzedOccurrence } from "../pipeline/analyze.js";
 import { contextOf } from "../pipeline/blob-context.js";
 import { chunksOf } from "../pipeline/chunks.js";
-import { loadCatalog } from "../pipeline/episode.js";
 import { loadLanguageIdentifier } from "../pipeline/language.js";
+import { loadLinker } from "../pipeline/link/linker.js";
 import { scannedBlob } from "./helpers.js";
 
 let tools: AnalysisTools;
 beforeAll(async () => {
-  const [identifier, catalog] = await Promise.all([loadLanguageIdentifier(), loadCatalog()]);
-  tools = { identifier, catalog: catalog.index };
+  const [identifier, linker] = await Promise.all([loadLanguageIdentifier(), loadLinker()]);
+  tools = { identifier, linker };
 });
 
 /** The analysis of a seed blob, its batches and its occurrences with their contexts filled in as the cache does. */

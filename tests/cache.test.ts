@@ -11,7 +11,7 @@ function paragraph(paragraphId: string, text: string): AnalyzedParagraph {
     text,
     language: "de",
     languageScore: 0.99,
-    evidence: [{ code: "S01E01", evidence: 2.5 }],
+    evidence: { candidates: [{ code: "S01E01", evidence: 2.5, facts: 1, named: false, matched: ["an anchor (2.50)"] }], framing: [] },
     context: [],
     fingerprint: { bandKeys: new Uint32Array([1, 2, 3]), wordKeys: new Uint32Array([]) },
   };
@@ -29,12 +29,15 @@ const at = (line: number, paragraphId: string, first?: AnalyzedParagraph): Analy
 // Paragraph a occurs in the first frame and again in the third; c has no context.
 const [a, b, c] = [paragraph("a".repeat(16), "Carrie schreibt."), paragraph("b".repeat(16), "Big ruft an."), paragraph("c".repeat(16), "Samantha zieht um.")];
 // Frames store fields column by column; uneven evidence and deletion keys check the offsets.
-b.evidence = [
-  { code: "S02E03", evidence: 4 },
-  { code: "S01E01", evidence: 1.5 },
-];
+b.evidence = {
+  candidates: [
+    { code: "S02E03", evidence: 4, facts: 2, named: true, matched: ["title \"X\" (6.81)"] },
+    { code: "S01E01", evidence: 1.5, facts: 0, named: false, matched: [] },
+  ],
+  framing: ["film"],
+};
 b.fingerprint.wordKeys = new Uint32Array([7, 8]);
-c.evidence = [];
+c.evidence = { candidates: [], framing: [] };
 const frames: AnalyzedOccurrence[][] = [[at(1, a.paragraphId, a), at(2, b.paragraphId, b)], [at(4, c.paragraphId, c)], [at(5, a.paragraphId)]];
 const trailer: BlobAnalysisTrailer = {
   blob: { blobSha256: "f".repeat(64), sizeBytes: 60, bomStripped: false },

@@ -9,7 +9,7 @@ import { z } from "zod";
  */
 
 /** The numbers the model reads, in this order. */
-export const SIGNALS = ["bias", "evidence", "margin", "facts", "named", "framing", "context"] as const;
+export const SIGNALS = ["bias", "evidence", "margin", "facts", "named", "framing", "context", "rivals"] as const;
 export type Signals = Record<(typeof SIGNALS)[number], number>;
 
 export const calibrationSchema = z.object({

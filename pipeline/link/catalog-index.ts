@@ -38,7 +38,16 @@ interface Posting {
   /** Position of the feature in `CatalogIndex.features`. */
   feature: number;
   weight: number;
+  /** The term makes its feature a fact on its own (see FACT_SHARE). */
+  fact: boolean;
 }
+
+/**
+ * A feature counts as an independent fact when its term belongs to at most this share of the
+ * episodes (8 of 94): a guest of one episode, an event of one storyline; a character of twenty
+ * episodes or a word many synopses use does not. Titles always do; arc characters never.
+ */
+const FACT_SHARE = 0.085;
 
 export interface IndexedEpisode {
   season: number;
@@ -115,6 +124,7 @@ export function indexCatalog(catalog: Catalog): CatalogIndex {
   // All episodes' features in one sequence, so that scoring keeps its per-feature state in flat arrays.
   const allFeatures: IndexedFeature[] = [];
   const postings = new Map<string, Posting[]>();
+  const factRarity = Math.log(1 / FACT_SHARE);
   featuresPerEpisode.forEach((features, episodeIndex) => {
     const claimed = new Set<string>(); // a term is evidence once per episode, for its first feature
     for (const feature of features) {
@@ -127,7 +137,8 @@ export function indexCatalog(catalog: Catalog): CatalogIndex {
         const rarity = Math.log(episodes.length / (documentFrequency.get(term)! + background));
         if (rarity <= 0) continue;
         const list = postings.get(term) ?? [];
-        list.push({ feature: featureIndex, weight: rarity * feature.weight });
+        const fact = feature.kind === FeatureKind.Title || (feature.kind !== FeatureKind.Arc && rarity >= Math.min(factRarity, Math.log(episodes.length)));
+        list.push({ feature: featureIndex, weight: rarity * feature.weight, fact });
         postings.set(term, list);
       }
     }

@@ -19,6 +19,7 @@ const MAX_MARGIN = 10;
 const MAX_FACTS = 4;
 const MAX_FRAMING = 3;
 const MAX_CONTEXT = 5;
+const MAX_RIVALS = 4;
 
 export interface Linker {
   index: CatalogIndex;
@@ -75,6 +76,9 @@ export function assess(own: ParagraphEvidence, index: CatalogIndex, bonus: Reado
       named: candidate.named ? 1 : 0,
       framing: Math.min(own.framing.length, MAX_FRAMING),
       context: Math.min(context, MAX_CONTEXT),
+      // Texts about several episodes (overviews, rankings) name facts of many: each other
+      // episode with a fact of its own is a rival.
+      rivals: Math.min(ranked.filter((other) => other.candidate !== candidate && other.candidate.facts > 0).length, MAX_RIVALS),
     },
     corroborated: candidate.named || factsOf(candidate, context) >= 2,
   });

@@ -31,12 +31,6 @@ export interface ParagraphEvidence {
   framing: string[];
 }
 
-/**
- * A feature counts as a fact on its own when its term is listed for at most about eight of the
- * 94 episodes (ln 94/8 ≈ 2.46): a guest of one episode, an event of one storyline; a character
- * of twenty episodes or a word many synopses use does not.
- */
-const FACT_MIN_WEIGHT = 2.4;
 /** Evidence an explicit season mention ("2. Staffel", "season 2") lends to that season's episodes. */
 const SEASON_MENTION_WEIGHT = 1.5;
 /** Evidence of an explicit season and episode number ("S03E05", "season 3, episode 5"). */
@@ -82,7 +76,7 @@ export function scoreParagraph(text: string, index: CatalogIndex): ParagraphEvid
   const folded = foldForMatching(text);
   const weights = new FeatureWeights(index.features);
   index.matcher.forEachMatch(folded, (term) => {
-    for (const { feature, weight } of index.postings[term]!) weights.raise(feature, weight);
+    for (const { feature, weight, fact } of index.postings[term]!) weights.raise(feature, weight, fact);
   });
   const cueTermsFound = index.cueTermFinder.find(folded);
   const framingCues = cueTermsFound.size === 0 ? [] : index.nonEpisodeCues.filter((cue) => cue.terms.some((term) => cueTermsFound.has(term)));
@@ -122,11 +116,13 @@ const labelOf = ({ feature, weight }: { feature: IndexedFeature; weight: number 
 /** The best weight each catalog feature got from one paragraph's terms. */
 class FeatureWeights {
   private readonly best = new Map<number, number>();
+  private readonly facts = new Set<number>();
 
   constructor(private readonly features: readonly IndexedFeature[]) {}
 
-  raise(feature: number, weight: number): void {
+  raise(feature: number, weight: number, fact: boolean): void {
     if (weight > (this.best.get(feature) ?? 0)) this.best.set(feature, weight);
+    if (fact) this.facts.add(feature);
   }
 
   /**
@@ -145,7 +141,7 @@ class FeatureWeights {
         episodes.push(last);
       }
       last.weight += weight;
-      if (feature.kind !== FeatureKind.Arc && weight >= FACT_MIN_WEIGHT) last.facts++;
+      if (this.facts.has(featureIndex)) last.facts++;
       last.matched.push({ feature, weight });
     }
     return episodes;
