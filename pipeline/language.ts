@@ -1,5 +1,6 @@
 import { createRequire } from "node:module";
 import { readFileSync } from "node:fs";
+import { eld } from "eld/large";
 import { getLIDModel } from "fasttext.wasm.js";
 import type { LanguageFields } from "../schemas/records.js";
 import { sha256Hex } from "./text.js";
@@ -25,8 +26,20 @@ export function languageModelVersion(): string {
   const packageJson = require.resolve("fasttext.wasm.js/package.json");
   const weights = readFileSync(require.resolve(`${LID_ASSETS}/lid.176.ftz`));
   const packageVersion = (JSON.parse(readFileSync(packageJson, "utf8")) as { version: string }).version;
-  return `lid.176.ftz sha256:${sha256Hex(weights).slice(0, 16)} (fasttext.wasm.js ${packageVersion})`;
+  // eld exports no package.json; its version is pinned exactly in ours.
+  const eldVersion = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { dependencies: Record<string, string> }).dependencies.eld;
+  return `lid.176.ftz sha256:${sha256Hex(weights).slice(0, 16)} (fasttext.wasm.js ${packageVersion}) + eld ${eldVersion} large`;
 }
+
+/**
+ * Languages lid.176 (the compressed model) tells apart poorly on short text, while it is sure
+ * the text is one of them: Croatian, Serbian, Bosnian, Serbo-Croatian and Slovene; Czech and
+ * Slovak; the Scandinavian languages; Chinese and Japanese written in Han only. Within such a
+ * group the Efficient Language Detector (eld, n-gram statistics per language) decides.
+ */
+const CONFUSABLE = [["hr", "sr", "bs", "sh", "sl"], ["cs", "sk"], ["no", "nn", "da", "sv"], ["zh", "ja", "wuu", "yue"]];
+/** How many of lid.176's labels are summed into a group's probability. */
+const GROUP_LABELS = 5;
 
 /** fastText lid.176 (compressed), as shipped inside the fasttext.wasm.js npm package. */
 export async function loadLanguageIdentifier(): Promise<LanguageIdentifier> {
@@ -35,6 +48,18 @@ export async function loadLanguageIdentifier(): Promise<LanguageIdentifier> {
   const languageOfLabel = languagesByLabel(labels);
   labels.delete();
   labelCounts.delete();
+  /** The top `k` labels as language codes with their probabilities. */
+  const predict = (text: string, k: number): Array<[string, number]> => {
+    const predictions = model.predict(text, k, 0);
+    try {
+      return Array.from({ length: predictions.size() }, (_, i) => {
+        const [score, label] = predictions.get(i);
+        return [languageOfLabel.get(label)!, score];
+      });
+    } finally {
+      predictions.delete();
+    }
+  };
   return {
     version: languageModelVersion(),
     // The model's own predict, with what the package's identify(text) would pass it (the top
@@ -42,13 +67,14 @@ export async function loadLanguageIdentifier(): Promise<LanguageIdentifier> {
     // every call and leaves each result vector in the wasm heap until the garbage collector
     // finalizes it, which together cost about a tenth of the time per paragraph.
     async identify(text) {
-      const predictions = model.predict(text, 1, 0);
-      try {
-        const [score, label] = predictions.get(0);
-        return { language: languageOfLabel.get(label)!, score };
-      } finally {
-        predictions.delete();
-      }
+      const [[language, score]] = predict(text, 1) as [[string, number]];
+      const group = CONFUSABLE.find((members) => members.includes(language));
+      if (!group) return { language, score };
+      const decided = eld.detect(text).language;
+      if (!group.includes(decided)) return { language, score };
+      // The group's probability: how sure lid.176 is of the group, whichever member eld chose.
+      const groupScore = predict(text, GROUP_LABELS).reduce((sum, [label, p]) => sum + (group.includes(label) ? p : 0), 0);
+      return { language: decided, score: Math.min(1, groupScore) };
     },
   };
 }
