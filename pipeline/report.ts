@@ -1,3 +1,4 @@
+import type { LinkQuality } from "../schemas/catalog.js";
 import type { Manifest } from "../schemas/manifest.js";
 import type { EpisodeRow, ParagraphRow, Reject } from "../schemas/records.js";
 
@@ -16,6 +17,8 @@ export interface ReportInput {
   linkCounts: ReadonlyMap<string, ReadonlyMap<string, number>>;
   rejects: Reject[];
   manifest: Omit<Manifest, "outputs">;
+  /** How the linker measured on the labelled blind set (catalog/quality.json); null when it was not measured. */
+  quality: LinkQuality | null;
 }
 
 /** How many of the weakest episode links the report lists for review. */
@@ -31,6 +34,7 @@ export class ParagraphStatistics {
   linked = 0;
   clusters = 0;
   readonly languages = new Map<string, number>();
+  readonly linkedByLanguage = new Map<string, number>();
   readonly languageScoreBins = Array.from({ length: 10 }, () => 0);
   readonly episodeScoreBins = Array.from({ length: 10 }, () => 0);
   readonly weakest: ParagraphRow[] = [];
@@ -42,6 +46,7 @@ export class ParagraphStatistics {
     this.languageScoreBins[binOf(row.languageScore)]!++;
     if (row.episodeScore === null) return;
     this.linked++;
+    this.linkedByLanguage.set(row.language, (this.linkedByLanguage.get(row.language) ?? 0) + 1);
     this.episodeScoreBins[binOf(row.episodeScore)]!++;
     const weaker = (a: ParagraphRow, b: ParagraphRow) => a.episodeScore! - b.episodeScore! || (a.paragraphId < b.paragraphId ? -1 : 1);
     if (this.weakest.length === LINKS_TO_REVIEW && weaker(row, this.weakest[LINKS_TO_REVIEW - 1]!) > 0) return;
@@ -119,13 +124,68 @@ function coverageMatrix(episodes: EpisodeRow[], linkCounts: ReportInput["linkCou
   return `<svg role="img" aria-label="Coverage of episodes by language" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">${parts.join("")}</svg>`;
 }
 
+/** Stated episode score against the share of links found right, per score band, with the diagonal a calibrated linker follows. */
+function reliabilityDiagram(bands: LinkQuality["bands"]): string {
+  const [size, margin] = [260, 36];
+  const at = (value: number) => margin + value * size;
+  const y = (value: number) => margin + size - value * size;
+  const maxLinks = Math.max(1, ...bands.map((band) => band.links));
+  const points = bands.map((band) => {
+    const observed = band.right / band.links;
+    const radius = 3 + 9 * Math.sqrt(band.links / maxLinks);
+    return (
+      `<circle cx="${at(band.meanScore).toFixed(1)}" cy="${y(observed).toFixed(1)}" r="${radius.toFixed(1)}" fill="#4c78a8" fill-opacity="0.7">` +
+      `<title>${band.from.toFixed(2)}–${band.to.toFixed(2)}: ${band.right} of ${band.links} right (${(100 * observed).toFixed(1)}%), mean stated ${band.meanScore.toFixed(3)}</title></circle>`
+    );
+  });
+  const ticks = [0, 0.5, 1].map(
+    (value) => `<text x="${at(value)}" y="${margin + size + 14}" text-anchor="middle">${value}</text><text x="${margin - 6}" y="${y(value) + 4}" text-anchor="end">${value}</text>`,
+  );
+  const width = size + 2 * margin;
+  return (
+    `<svg role="img" aria-label="Reliability of episode scores" width="${width}" height="${width}" viewBox="0 0 ${width} ${width}">` +
+    `<rect x="${margin}" y="${margin}" width="${size}" height="${size}" fill="none" stroke="#bbb"/>` +
+    `<line x1="${at(0)}" y1="${y(0)}" x2="${at(1)}" y2="${y(1)}" stroke="#999" stroke-dasharray="4 3"/>` +
+    `${ticks.join("")}${points.join("")}` +
+    `<text x="${margin + size / 2}" y="${width - 4}" text-anchor="middle">stated episode_score</text>` +
+    `<text x="12" y="${margin + size / 2}" text-anchor="middle" transform="rotate(-90 12 ${margin + size / 2})">share right</text></svg>`
+  );
+}
+
+function trustSection(quality: LinkQuality | null, paragraphs: ParagraphStatistics): string {
+  const percentOf = (part: number, whole: number) => (whole === 0 ? "-" : `${((100 * part) / whole).toFixed(1)}%`);
+  const measured = new Map((quality?.languages ?? []).map((entry) => [entry.language, entry]));
+  const languages = [...new Set([...paragraphs.languages.keys(), ...measured.keys()])].sort();
+  const perLanguage = table(
+    ["language", "paragraphs here", "linked here", "blind set: episode paragraphs", "recall", "wrong links"],
+    languages.map((language) => {
+      const here = paragraphs.languages.get(language) ?? 0;
+      const blind = measured.get(language);
+      return [
+        language,
+        String(here),
+        here === 0 ? "-" : percentOf(paragraphs.linkedByLanguage.get(language) ?? 0, here),
+        blind ? String(blind.episodeParagraphs) : "-",
+        blind ? percentOf(blind.right, blind.episodeParagraphs) : "-",
+        blind ? String(blind.wrong) : "-",
+      ];
+    }),
+  );
+  if (!quality) return `<p>The linker has not been measured on labelled text (catalog/quality.json is missing).</p>\n${perLanguage}`;
+  return `<p class="note">Measured on ${escapeHtml(quality.measuredOn)}, labelled text the catalog and the calibration were not tuned on: precision ${percentOf(quality.precision, 1)}, recall ${percentOf(quality.recall, 1)}, paragraphs about no single episode left unlinked ${percentOf(quality.noneAbstained, 1)}. A calibrated score lies on the diagonal: among links scored about 0.9, about nine in ten are right.</p>
+${reliabilityDiagram(quality.bands)}
+${table(["stated score", "links", "right", "share right", "mean stated"], quality.bands.map((band) => [`${band.from.toFixed(2)}–${band.to.toFixed(2)}`, String(band.links), String(band.right), percentOf(band.right, band.links), band.meanScore.toFixed(3)]))}
+<p>Per language: this build's share of paragraphs linked, and how the linker did on the blind set.</p>
+${perLanguage}`;
+}
+
 function table(headers: string[], rows: string[][]): string {
   const head = headers.map((header) => `<th>${escapeHtml(header)}</th>`).join("");
   const body = rows.map((row) => `<tr>${row.map((cell) => `<td>${escapeHtml(cell)}</td>`).join("")}</tr>`).join("\n");
   return `<table><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table>`;
 }
 
-export function renderReport({ blobs, occurrences, paragraphs, episodes, linkCounts, rejects, manifest }: ReportInput): string {
+export function renderReport({ blobs, occurrences, paragraphs, episodes, linkCounts, rejects, manifest, quality }: ReportInput): string {
   const episodesCovered = episodes.filter((episode) => episode.paragraphCount > 0).length;
   const languages = [...paragraphs.languages].sort(([a, x], [b, y]) => y - x || (a < b ? -1 : 1));
   const abstained = paragraphs.paragraphs - paragraphs.linked;
@@ -173,6 +233,9 @@ ${paragraphs.linked === 0 ? "<p>No paragraph is linked to an episode.</p>" : cov
 ${histogram(paragraphs.languageScoreBins, "Language score distribution")}
 <p>Episode score (linker confidence), ${paragraphs.linked} linked paragraphs:</p>
 ${histogram(paragraphs.episodeScoreBins, "Episode score distribution")}
+
+<h2>How far to trust the episode links</h2>
+${trustSection(quality, paragraphs)}
 
 <h2>Weakest episode links, to review</h2>
 ${table(

@@ -318,7 +318,7 @@ async function assemble(
     catalogVersion: catalog.version,
     inputs: blobs.map(({ blob }) => ({ path: blob.sourceFile, bytes: blob.sizeBytes, sha256: blob.blobSha256 })),
   };
-  const report = renderReport({ blobs: blobs.length, occurrences, paragraphs: statistics, episodes: episodeRows, linkCounts: tally.counts, rejects, manifest: provenance });
+  const report = renderReport({ blobs: blobs.length, occurrences, paragraphs: statistics, episodes: episodeRows, linkCounts: tally.counts, rejects, manifest: provenance, quality: catalog.quality });
   await writeFile(path.join(staging, "report.html"), report);
   const manifest = validateRecords(manifestSchema, [{ ...provenance, outputs: [...outputs, { path: "report.html", rows: null, sha256: sha256Hex(report) }] }], "manifest → write")[0]!;
   await writeFile(path.join(staging, "manifest.json"), `${JSON.stringify(manifest, null, 2)}\n`);

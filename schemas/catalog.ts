@@ -131,3 +131,19 @@ export type Episode = z.infer<typeof episodeSchema>;
 export type Arc = z.infer<typeof arcSchema>;
 export type NonEpisodeCue = z.infer<typeof nonEpisodeCueSchema>;
 export type Catalog = z.infer<typeof catalogSchema>;
+
+/**
+ * catalog/quality.json: how the linker (this catalog and its calibration) measured on the
+ * blind set, written by `make evaluate ... RECORD=catalog/quality.json`; the report shows it.
+ */
+export const linkQualitySchema = z.object({
+  measuredOn: z.string(),
+  precision: z.number().min(0).max(1),
+  recall: z.number().min(0).max(1),
+  noneAbstained: z.number().min(0).max(1),
+  languageAccuracy: z.number().min(0).max(1),
+  /** Links by stated episode_score band: how many were right. */
+  bands: z.array(z.object({ from: z.number(), to: z.number(), links: z.number().int(), right: z.number().int(), meanScore: z.number() })),
+  languages: z.array(z.object({ language: z.string(), episodeParagraphs: z.number().int(), right: z.number().int(), wrong: z.number().int() })),
+});
+export type LinkQuality = z.infer<typeof linkQualitySchema>;

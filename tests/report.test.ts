@@ -28,7 +28,7 @@ describe("report.html", () => {
   });
 
   it("shows the stage counts, languages, coverage matrix, score distributions and links to review", () => {
-    for (const heading of ["Rows through the stages", "Languages", "Coverage: episodes × languages", "Score distributions", "Weakest episode links, to review", "Rejected input"]) {
+    for (const heading of ["Rows through the stages", "Languages", "Coverage: episodes × languages", "Score distributions", "How far to trust the episode links", "Weakest episode links, to review", "Rejected input"]) {
       expect(html).toContain(`<h2>${heading}</h2>`);
     }
     expect(html).toContain("<td>distinct paragraphs (after exact dedup)</td><td>99</td>");

@@ -1,10 +1,12 @@
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { parse } from "csv-parse/sync";
 import { buildDataset } from "../pipeline/run.js";
+import { sha256Hex } from "../pipeline/text.js";
+import type { LinkQuality } from "../schemas/catalog.js";
 
 /**
  * Scores a build against hand labels (a gold.csv: source_file, line, language, episode,
@@ -174,6 +176,26 @@ export function formatEvaluation(judged: readonly Judged[], { figuresOnly = fals
   return lines.join("\n");
 }
 
+/** The figures the report and the dataset card show: what the linker measured on labelled text it was not tuned on. */
+export function qualityOf(judged: readonly Judged[], measuredOn: string): LinkQuality {
+  const overall = tally(judged);
+  const round = (value: number | null) => Math.round((value ?? 0) * 1e4) / 1e4;
+  return {
+    measuredOn,
+    precision: round(precisionOf(overall)),
+    recall: round(recallOf(overall)),
+    noneAbstained: round(noneAbstainedOf(overall)),
+    languageAccuracy: round(ratio(overall.languageRight, overall.paragraphs)),
+    bands: calibrationBands(judged).map((band) => ({ ...band, meanScore: round(band.meanScore) })),
+    languages: [...groupBy(judged, (j) => j.label.language)]
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([language, group]) => {
+        const t = tally(group);
+        return { language, episodeParagraphs: t.episodeParagraphs, right: t.right, wrong: t.wrong + t.noneLinked };
+      }),
+  };
+}
+
 function describe(j: Judged): string {
   const got = j.linked ? `${j.linked} (${j.score})` : `none (best guess ${j.runnerUp ?? "-"})`;
   return `${j.label.source_file}:${j.label.line} [${j.label.language} ${j.label.style || "-"}] expected ${j.label.episode}, got ${got}\n    ${j.text.slice(0, 140)}\n    evidence: ${j.evidence || "-"}`;
@@ -188,19 +210,26 @@ async function main(): Promise<void> {
       abstentions: { type: "boolean", default: false },
       /** Score an OUT built already instead of building RAW. */
       out: { type: "string" },
+      /** Also write the figures as catalog/quality.json (for the blind set only). */
+      record: { type: "string" },
     },
   });
   const format = { figuresOnly: values["figures-only"]!, listAbstentions: values.abstentions! };
-  if (values.out) {
-    console.log(formatEvaluation(await judgeBuild(values.out, values.gold!), format));
-    return;
-  }
+  const report = async (outDir: string) => {
+    const judged = await judgeBuild(outDir, values.gold!);
+    console.log(formatEvaluation(judged, format));
+    if (values.record) {
+      const measuredOn = `${values.gold} (${judged.length} paragraphs, gold sha256:${sha256Hex(await readFile(values.gold!)).slice(0, 12)})`;
+      await writeFile(values.record, `${JSON.stringify(qualityOf(judged, measuredOn), null, 1)}\n`);
+    }
+  };
+  if (values.out) return report(values.out);
   // The build's cache goes beside its OUT, so both live in one folder that is removed afterwards.
   const root = await mkdtemp(path.join(os.tmpdir(), "satc-evaluate-"));
   try {
     const outDir = path.join(root, "out");
     await buildDataset({ rawDir: values.raw!, outDir, log: () => {} });
-    console.log(formatEvaluation(await judgeBuild(outDir, values.gold!), format));
+    await report(outDir);
   } finally {
     await rm(root, { recursive: true, force: true });
   }

@@ -1,6 +1,8 @@
 import { readFile } from "node:fs/promises";
-import type { Catalog } from "../../schemas/catalog.js";
+import path from "node:path";
+import { linkQualitySchema, type Catalog, type LinkQuality } from "../../schemas/catalog.js";
 import { sha256Hex } from "../text.js";
+import { PipelineError } from "../validate.js";
 import { CALIBRATION_FILE, loadCalibration } from "./calibration.js";
 import { CATALOG_DIRECTORY, readCatalog } from "./catalog.js";
 import { indexCatalog } from "./catalog-index.js";
@@ -8,7 +10,9 @@ import type { Linker } from "./decide.js";
 
 export interface LoadedLinker extends Linker {
   catalog: Catalog;
-  /** The catalog's version plus hashes of its files and of the calibration, recorded in the manifest. */
+  /** How this catalog and calibration measured on the blind set (catalog/quality.json), for the report. */
+  quality: LinkQuality | null;
+  /** The catalog's version plus hashes of its files, the calibration and the measured quality, recorded in the manifest. */
   version: string;
 }
 
@@ -16,6 +20,15 @@ export interface LoadedLinker extends Linker {
 export async function loadLinker(catalogDirectory: string = CATALOG_DIRECTORY, calibrationFile: URL | string = CALIBRATION_FILE): Promise<LoadedLinker> {
   const { catalog, version } = await readCatalog(catalogDirectory);
   const calibration = loadCalibration(calibrationFile);
-  const calibrationHash = sha256Hex(await readFile(calibrationFile)).slice(0, 16);
-  return { catalog, index: indexCatalog(catalog), calibration, version: `${version} calibration:${calibrationHash}` };
+  const qualityFile = path.join(catalogDirectory, "quality.json");
+  // Absent until the linker was measured (make evaluate … RECORD=catalog/quality.json).
+  const qualityBytes = await readFile(qualityFile).catch(() => null);
+  let quality: LinkQuality | null = null;
+  if (qualityBytes) {
+    const parsed = linkQualitySchema.safeParse(JSON.parse(qualityBytes.toString("utf8")));
+    if (!parsed.success) throw new PipelineError(`${qualityFile}, at ${parsed.error.issues[0]!.path.join(".")}: ${parsed.error.issues[0]!.message}; record it again with make evaluate.`);
+    quality = parsed.data;
+  }
+  const hashes = `calibration:${sha256Hex(await readFile(calibrationFile)).slice(0, 16)} quality:${qualityBytes ? sha256Hex(qualityBytes).slice(0, 16) : "none"}`;
+  return { catalog, index: indexCatalog(catalog), calibration, quality, version: `${version} ${hashes}` };
 }
