@@ -57,9 +57,11 @@ for (const [letter, latin] of Object.entries({ ...GREEK_LETTERS, ...CYRILLIC_LET
 
 /**
  * The form in which paragraph text and catalog terms are compared: NFKC, lower case,
- * Latin/Greek/Cyrillic diacritics removed (ß → ss), Greek and Cyrillic transliterated to Latin, and every run
- * of characters that are not letters or digits made one space, with a space at each end
- * so that word starts are always preceded by a space.
+ * Latin/Greek/Cyrillic diacritics removed (ß → ss), Hebrew and Arabic vowel points removed
+ * (most text leaves them out), Greek and Cyrillic transliterated to Latin, and every run of
+ * characters that are not letters, digits or marks made one space, with a space at each end
+ * so that word starts are always preceded by a space. The marks of other scripts (Devanagari
+ * and Thai vowel signs) are part of their words.
  */
 export function foldForMatching(text: string): string {
   const length = foldCaseAndMarksByTable(text) ?? copyCodeUnits(foldCaseAndMarks(text));
@@ -86,9 +88,13 @@ const FOLDS_ALONE = /[\u0000-\u024F\u0300-\u036F\u0370-\u0482\u048A-\u04FF\u1E00
 /** Per code unit: foldCaseAndMarks of it alone; null where that depends on its neighbours; undefined until first needed. */
 const foldedAlone = newCodeUnitTable<string | null | undefined>(undefined);
 
-/** Per code unit: 1 when it is a letter or digit, 2 when not, 0 until first needed. */
+/** Per code unit: 1 when it is part of a word (letter, digit, mark), 2 when it separates words, 3 when it is dropped, 0 until first needed. */
 const letterOrDigit = new Uint8Array(0x10000);
-const LETTER_OR_DIGIT = /^[\p{L}\p{N}]$/u;
+const LETTER_OR_DIGIT = /^[\p{L}\p{N}\p{M}]$/u;
+/** Hebrew points and cantillation, Arabic harakat and the superscript alef. */
+const DROPPED_MARK = /^[\u0591-\u05BD\u05BF\u05C1\u05C2\u05C4\u05C5\u05C7\u064B-\u065F\u0670]$/u;
+const PART_OF_WORD = 1;
+const DROPPED = 3;
 
 /** Where foldForMatching keeps the text between its two steps, and the result; reused, since folding is synchronous. */
 let caseFolded: Uint16Array = new Uint16Array(1024);
@@ -138,7 +144,9 @@ function transliterateAndSpace(length: number): string {
         i++;
       }
       for (let j = 0; j < latin.length; j++) spaced[out++] = latin.charCodeAt(j);
-    } else if (isLetterOrDigit(code)) {
+    } else if (classOf(code) === DROPPED) {
+      continue;
+    } else if (classOf(code) === PART_OF_WORD) {
       spaced[out++] = code;
     } else if (isHighSurrogate(code) && i + 1 < length && LETTER_OR_DIGIT.test(String.fromCharCode(code, caseFolded[i + 1]!))) {
       spaced[out++] = code;
@@ -184,9 +192,12 @@ function startsWord(at: number): boolean {
   return at === 0 || WHITESPACE.test(String.fromCharCode(caseFolded[at - 1]!));
 }
 
-function isLetterOrDigit(code: number): boolean {
-  if (letterOrDigit[code] === 0) letterOrDigit[code] = LETTER_OR_DIGIT.test(String.fromCharCode(code)) ? 1 : 2;
-  return letterOrDigit[code] === 1;
+function classOf(code: number): number {
+  if (letterOrDigit[code] === 0) {
+    const character = String.fromCharCode(code);
+    letterOrDigit[code] = DROPPED_MARK.test(character) ? DROPPED : LETTER_OR_DIGIT.test(character) ? PART_OF_WORD : 2;
+  }
+  return letterOrDigit[code]!;
 }
 
 const isHighSurrogate = (code: number) => code >= 0xd800 && code <= 0xdbff;

@@ -34,6 +34,13 @@ describe("foldForMatching", () => {
 
   it("keeps the marks that belong to other scripts' letters", () => {
     expect(foldForMatching("ビッグ")).toBe(" ビッグ ");
+    expect(foldForMatching("कैरी और बिग")).toBe(" कैरी और बिग ");
+    expect(foldForMatching("แคร์รี่")).toBe(" แคร์รี่ ");
+  });
+
+  it("drops Hebrew and Arabic vowel points, which most text leaves out", () => {
+    expect(foldForMatching("שָׁלוֹם קארי")).toBe(" שלום קארי ");
+    expect(foldForMatching("كَارِي")).toBe(" كاري ");
   });
 
   // The definition, one regular expression per step over the whole text: what the
@@ -51,7 +58,8 @@ describe("foldForMatching", () => {
     let folded = text.normalize("NFKC").toLowerCase().normalize("NFD").replace(/[\u0300-\u036F]+/g, "").normalize("NFC").replace(/ß/g, "ss");
     for (const [pattern, replacement] of greekDigraphs) folded = folded.replace(pattern, replacement);
     folded = folded.replace(/[\u0370-\u03FF\u0400-\u04FF]/gu, (letter) => latin[letter] ?? letter);
-    return ` ${folded.replace(/[^\p{L}\p{N}]+/gu, " ").trim()} `;
+    folded = folded.replace(/[\u0591-\u05BD\u05BF\u05C1\u05C2\u05C4\u05C5\u05C7\u064B-\u065F\u0670]/gu, "");
+    return ` ${folded.replace(/[^\p{L}\p{N}\p{M}]+/gu, " ").trim()} `;
   };
   const tricky = [
     // Greek: digraphs at word starts, inside words, overlapping (γγγ, γγκ), accents, final sigma, polytonic, the micro sign
@@ -62,6 +70,8 @@ describe("foldForMatching", () => {
     "Café Cafe\u0301 Größe GROẞE İstanbul ﬁn ﬂ ½ ² ™ Ⅻ ＡＢＣ ｶﾞ ｱ ℃ Ǆ ǆ Ø\u0301",
     // CJK, kana with combining voicing marks, Hangul syllables and jamo, Devanagari, Thai, astral letters, emoji
     "日本語のテキスト か\u3099 ビッグ 한국어 \u1100\u1161\u11a8 हिन्दी ไทย 𝐀𝐁 😀 𠀀",
+    // Hebrew with points and a maqaf, Arabic with harakat and tatweel
+    "שָׁלוֹם בֵּית־סֵפֶר כָּרִי, كَارِي بِيغ ـــ",
     // invisible format characters, odd whitespace, punctuation runs, nothing at all
     "a\u200bb a\u00adb a\u2028b a\u3000b —“»«”— , . ! \u0483 \ufeffx",
     "",

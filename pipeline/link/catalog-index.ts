@@ -71,10 +71,10 @@ export interface CatalogIndex {
   matcher: TermMatcher;
   /** Episode code → its position in `episodes` (air order). */
   positionOf: Map<string, number>;
-  /** Framing of texts about something other than one episode, with folded whole-word terms padded with spaces. */
-  nonEpisodeCues: Array<{ kind: string; terms: string[] }>;
-  /** Finds the cues' terms in folded text. */
-  cueTermFinder: SubstringFinder;
+  /** Kinds of framing of texts about something other than one episode, per term of `cueMatcher.terms`. */
+  cueKinds: string[][];
+  /** Finds the cues' terms in folded text, as whole words or phrases. */
+  cueMatcher: TermMatcher;
 }
 
 export function indexCatalog(catalog: Catalog): CatalogIndex {
@@ -148,16 +148,19 @@ export function indexCatalog(catalog: Catalog): CatalogIndex {
   // term cannot match inside one ("mira" inside "Miranda").
   const leadNames = catalog.characters.filter((character) => character.lead).flatMap((character) => character.variants.map(foldTerm));
   const matcher = new TermMatcher([...new Set([...postings.keys(), ...leadNames])]);
-  // Padded with spaces, as folded text is, so that a cue matches whole words only.
-  const nonEpisodeCues = catalog.nonEpisodeCues.map((cue) => ({ kind: cue.kind, terms: allTerms(cue.terms).map((term) => ` ${foldTerm(term)} `) }));
+  const kindsOfCueTerm = new Map<string, Set<string>>();
+  for (const cue of catalog.nonEpisodeCues) {
+    for (const term of allTerms(cue.terms).map(foldTerm)) kindsOfCueTerm.set(term, (kindsOfCueTerm.get(term) ?? new Set()).add(cue.kind));
+  }
+  const cueMatcher = new TermMatcher([...kindsOfCueTerm.keys()].filter((term) => term !== ""), true);
   return {
     episodes: episodes.map((episode) => ({ season: episode.season, episode: episode.episode, code: episode.code, title: episode.title })),
     features: allFeatures,
     postings: matcher.terms.map((term) => postings.get(term) ?? []),
     positionOf: new Map(episodes.map((episode, position) => [episode.code, position])),
     matcher,
-    nonEpisodeCues,
-    cueTermFinder: new SubstringFinder(nonEpisodeCues.flatMap((cue) => cue.terms)),
+    cueKinds: cueMatcher.terms.map((term) => [...kindsOfCueTerm.get(term)!]),
+    cueMatcher,
   };
 }
 

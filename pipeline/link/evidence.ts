@@ -78,12 +78,12 @@ export function scoreParagraph(text: string, index: CatalogIndex): ParagraphEvid
   index.matcher.forEachMatch(folded, (term) => {
     for (const { feature, weight, fact } of index.postings[term]!) weights.raise(feature, weight, fact);
   });
-  const cueTermsFound = index.cueTermFinder.find(folded);
-  const framingCues = cueTermsFound.size === 0 ? [] : index.nonEpisodeCues.filter((cue) => cue.terms.some((term) => cueTermsFound.has(term)));
-  const framing = [...new Set(framingCues.map((cue) => cue.kind))];
+  const cueTermsFound: number[] = [];
+  index.cueMatcher.forEachMatch(folded, (term) => cueTermsFound.push(term));
+  const framing = [...new Set(cueTermsFound.flatMap((term) => index.cueKinds[term]!))].sort();
   // A season named inside framing ("in season 5, Carrie…", "all six seasons") is what the
   // framing is about, not a pointer to one of its episodes.
-  const unframed = framingCues.flatMap((cue) => cue.terms.filter((term) => cueTermsFound.has(term))).reduce((text, term) => text.replaceAll(term, " "), folded);
+  const unframed = cueTermsFound.reduce((text, term) => text.replaceAll(` ${index.cueMatcher.terms[term]!} `, " "), folded);
   const seasons = seasonsMentioned(unframed);
   const numbered = episodesNumbered(folded);
 

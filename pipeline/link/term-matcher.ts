@@ -7,9 +7,10 @@ const MIN_INFIX_LENGTH = 7;
 const SCRIPTS_WITHOUT_SPACES = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\p{Script=Thai}]/u;
 
 /**
- * Finds which catalog terms occur in folded text, by the rules in the module comment:
- * short terms as whole words, longer ones as word-start stems, long single words (compound
- * parts) and terms in scripts written without spaces anywhere. Where several terms match at one place, only
+ * Finds which catalog terms occur in folded text: short terms as whole words, longer ones as
+ * word-start stems, long single words (compound parts) and terms in scripts written without
+ * spaces anywhere; or, for phrases that must stand alone (`wholeWords`), every term as whole
+ * words except in scripts written without spaces. Where several terms match at one place, only
  * the longest counts, so "alexa" does not fire inside "Alexandr" when "alexandr" is a term.
  * All terms sit in one character trie, so each text position costs a walk as deep as the
  * longest term that starts there, not a look-up per term.
@@ -21,16 +22,22 @@ export class TermMatcher {
   /** Per trie node: where the term that ends there may match. */
   private readonly placeAt: Uint8Array;
 
-  constructor(readonly terms: readonly string[]) {
+  constructor(
+    readonly terms: readonly string[],
+    wholeWords = false,
+  ) {
     this.trie = new CharacterTrie(terms);
     this.termAt = new Int32Array(this.trie.nodeIdLimit).fill(-1);
     this.placeAt = new Uint8Array(this.trie.nodeIdLimit);
     terms.forEach((term, termIndex) => {
       const cjk = SCRIPTS_WITHOUT_SPACES.test(term);
-      const place =
-        term.length < MIN_STEM_LENGTH && !cjk ? Place.WholeWord : (term.length >= MIN_INFIX_LENGTH && !term.includes(" ")) || cjk ? Place.Anywhere : Place.WordStart;
-      // A whole word has no space in it, so such a term can never match.
-      if (place === Place.WholeWord && term.includes(" ")) return;
+      const place = cjk
+        ? Place.Anywhere
+        : wholeWords || term.length < MIN_STEM_LENGTH
+          ? Place.WholeWord
+          : term.length >= MIN_INFIX_LENGTH && !term.includes(" ")
+            ? Place.Anywhere
+            : Place.WordStart;
       const node = this.trie.endNodes[termIndex]!;
       this.termAt[node] = termIndex;
       this.placeAt[node] = place;

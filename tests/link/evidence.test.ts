@@ -26,6 +26,8 @@ describe("scoreParagraph", () => {
   it("reports framing that marks text about something other than one episode, as whole words only", () => {
     expect(scoreParagraph("Der Film zeigt die Feuerwehrmänner von Staten Island", index).framing).toEqual(["film"]);
     expect(scoreParagraph("Der Filmstar und die Feuerwehrmänner von Staten Island", index).framing).toEqual([]);
+    expect(scoreParagraph("映画でキャリーは", index).framing).toEqual(["film"]);
+    expect(scoreParagraph("ובהסרט קארי", index).framing).toEqual(["film"]);
   });
 
   it("lends a named season's episodes evidence but no fact", () => {

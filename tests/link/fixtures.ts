@@ -29,7 +29,7 @@ export const testCatalog: Catalog = {
     { id: "lexi", name: "Lexi Featherston", variants: ["Lexi", "レキシー", "לקסי"], lead: false },
   ],
   arcs: [{ characterId: "aidan", description: "Carrie dates Aidan", from: "S03E01", to: "S03E02" }],
-  nonEpisodeCues: [{ kind: "film", label: "the films", terms: { de: ["der Film"], en: ["the movie"] } }],
+  nonEpisodeCues: [{ kind: "film", label: "the films", terms: { de: ["der Film"], en: ["the movie"], ja: ["映画"], he: ["הסרט"] } }],
   episodes: [
     episode(3, 1, [["feuerwehr", "firem", "pompier"], ["staten island"], ["calendar", "kalender"]]),
     episode(3, 2, [["comptroller", "rechnungspr"], ["golden shower"], ["wahlkampf", "campaign"]]),

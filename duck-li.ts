@@ -1,0 +1,10 @@
+import { DuckDBInstance } from "@duckdb/node-api";
+const db = await DuckDBInstance.create(":memory:", { threads: "2" });
+const c = await db.connect();
+const t0 = performance.now();
+await c.run(`CREATE TABLE feats AS SELECT i AS p, list_sort(list_distinct([ (hash(i * 1000 + (j * 7919) % 600) % 4294967291)::UINTEGER FOR j IN range(450)])) AS sh FROM range(200000) t(i)`);
+console.log("feats", (performance.now() - t0).toFixed(0));
+await c.run(`CREATE TABLE pairs AS SELECT (random()*199999)::INT a, (random()*199999)::INT b FROM range(2000000)`);
+const t1 = performance.now();
+const r = await c.runAndReadAll(`SELECT count(*) FROM pairs JOIN feats fa ON fa.p = a JOIN feats fb ON fb.p = b WHERE len(list_intersect(fa.sh, fb.sh)) >= 0.7 * (len(fa.sh) + len(fb.sh) - len(list_intersect(fa.sh, fb.sh)))`);
+console.log(r.getRows(), "2M pairs ms", (performance.now() - t1).toFixed(0));
