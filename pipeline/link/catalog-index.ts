@@ -1,6 +1,7 @@
 import { allTerms, type Catalog } from "../../schemas/catalog.js";
 import { SubstringFinder } from "../char-trie.js";
 import { foldForMatching } from "../text.js";
+import { PhraseMatcher } from "./phrase-matcher.js";
 import { MIN_STEM_LENGTH, TermMatcher } from "./term-matcher.js";
 
 /**
@@ -69,6 +70,9 @@ export interface CatalogIndex {
   /** Per term of `matcher.terms`: where it counts as evidence, with its weight (rarity × feature weight). */
   postings: Posting[][];
   matcher: TermMatcher;
+  /** Phrases of several words (all but titles), matched loosely, and per phrase of `phraseMatcher.phrases` its postings. */
+  phraseMatcher: PhraseMatcher;
+  phrasePostings: Posting[][];
   /** Episode code → its position in `episodes` (air order). */
   positionOf: Map<string, number>;
   /** Kinds of framing of texts about something other than one episode, per term of `cueMatcher.terms`. */
@@ -147,18 +151,24 @@ export function indexCatalog(catalog: Catalog): CatalogIndex {
   // The leads' names carry no evidence, but they are in the matcher so that a shorter
   // term cannot match inside one ("mira" inside "Miranda").
   const leadNames = catalog.characters.filter((character) => character.lead).flatMap((character) => character.variants.map(foldTerm));
-  const matcher = new TermMatcher([...new Set([...postings.keys(), ...leadNames])]);
+  // A title is a fixed phrase; other phrases of several words may be inflected and reordered.
+  const titleTerms = new Set(featuresPerEpisode.flatMap((features) => features.filter((feature) => feature.kind === FeatureKind.Title).flatMap((feature) => feature.terms)));
+  const isLoosePhrase = (term: string) => term.includes(" ") && !SCRIPTS_WITHOUT_SPACES.test(term) && !titleTerms.has(term);
+  const matcher = new TermMatcher([...new Set([...[...postings.keys()].filter((term) => !isLoosePhrase(term)), ...leadNames])]);
+  const phraseMatcher = new PhraseMatcher([...postings.keys()].filter(isLoosePhrase));
   const kindsOfCueTerm = new Map<string, Set<string>>();
   for (const cue of catalog.nonEpisodeCues) {
     for (const term of allTerms(cue.terms).map(foldTerm)) kindsOfCueTerm.set(term, (kindsOfCueTerm.get(term) ?? new Set()).add(cue.kind));
   }
-  const cueMatcher = new TermMatcher([...kindsOfCueTerm.keys()].filter((term) => term !== ""), true);
+  const cueMatcher = new TermMatcher([...kindsOfCueTerm.keys()].filter((term) => term !== ""), "whole-words");
   return {
     episodes: episodes.map((episode) => ({ season: episode.season, episode: episode.episode, code: episode.code, title: episode.title })),
     features: allFeatures,
     postings: matcher.terms.map((term) => postings.get(term) ?? []),
     positionOf: new Map(episodes.map((episode, position) => [episode.code, position])),
     matcher,
+    phraseMatcher,
+    phrasePostings: phraseMatcher.phrases.map((phrase) => postings.get(phrase)!),
     cueKinds: cueMatcher.terms.map((term) => [...kindsOfCueTerm.get(term)!]),
     cueMatcher,
   };

@@ -78,6 +78,9 @@ export function scoreParagraph(text: string, index: CatalogIndex): ParagraphEvid
   index.matcher.forEachMatch(folded, (term) => {
     for (const { feature, weight, fact } of index.postings[term]!) weights.raise(feature, weight, fact);
   });
+  for (const phrase of index.phraseMatcher.find(folded)) {
+    for (const { feature, weight, fact } of index.phrasePostings[phrase]!) weights.raise(feature, weight, fact);
+  }
   const cueTermsFound: number[] = [];
   index.cueMatcher.forEachMatch(folded, (term) => cueTermsFound.push(term));
   const framing = [...new Set(cueTermsFound.flatMap((term) => index.cueKinds[term]!))].sort();

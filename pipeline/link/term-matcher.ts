@@ -7,10 +7,16 @@ const MIN_INFIX_LENGTH = 7;
 const SCRIPTS_WITHOUT_SPACES = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\p{Script=Thai}]/u;
 
 /**
- * Finds which catalog terms occur in folded text: short terms as whole words, longer ones as
- * word-start stems, long single words (compound parts) and terms in scripts written without
- * spaces anywhere; or, for phrases that must stand alone (`wholeWords`), every term as whole
- * words except in scripts written without spaces. Where several terms match at one place, only
+ * Where terms may match (terms in scripts written without spaces match anywhere, whatever this says):
+ * - "stems": short terms as whole words, longer ones as word-start stems, long single words
+ *   (compound parts) anywhere;
+ * - "word-starts": short terms as whole words, longer ones as word-start stems only;
+ * - "whole-words": every term as whole words or a whole phrase.
+ */
+export type Placement = "stems" | "word-starts" | "whole-words";
+
+/**
+ * Finds which catalog terms occur in folded text, placed as `placement` says. Where several terms match at one place, only
  * the longest counts, so "alexa" does not fire inside "Alexandr" when "alexandr" is a term.
  * All terms sit in one character trie, so each text position costs a walk as deep as the
  * longest term that starts there, not a look-up per term.
@@ -24,7 +30,7 @@ export class TermMatcher {
 
   constructor(
     readonly terms: readonly string[],
-    wholeWords = false,
+    placement: Placement = "stems",
   ) {
     this.trie = new CharacterTrie(terms);
     this.termAt = new Int32Array(this.trie.nodeIdLimit).fill(-1);
@@ -33,9 +39,9 @@ export class TermMatcher {
       const cjk = SCRIPTS_WITHOUT_SPACES.test(term);
       const place = cjk
         ? Place.Anywhere
-        : wholeWords || term.length < MIN_STEM_LENGTH
+        : placement === "whole-words" || term.length < MIN_STEM_LENGTH
           ? Place.WholeWord
-          : term.length >= MIN_INFIX_LENGTH && !term.includes(" ")
+          : placement === "stems" && term.length >= MIN_INFIX_LENGTH && !term.includes(" ")
             ? Place.Anywhere
             : Place.WordStart;
       const node = this.trie.endNodes[termIndex]!;
@@ -51,8 +57,11 @@ export class TermMatcher {
     return found;
   }
 
-  /** Calls `visit` with the position in `terms` of the longest term matching at each text position, in text order; a term may come more than once. */
-  forEachMatch(folded: string, visit: (term: number) => void): void {
+  /**
+   * Calls `visit` with the position in `terms` of the longest term matching at each text
+   * position, and that position, in text order; a term may come more than once.
+   */
+  forEachMatch(folded: string, visit: (term: number, position: number) => void): void {
     let wordStart = 1;
     for (let position = 1; position < folded.length; position++) {
       if (folded.charCodeAt(position - 1) === SPACE) wordStart = position;
@@ -71,7 +80,7 @@ export class TermMatcher {
           longest = node;
         }
       }
-      if (longest >= 0) visit(this.termAt[longest]!);
+      if (longest >= 0) visit(this.termAt[longest]!, position);
     }
   }
 }
