@@ -45,12 +45,17 @@ export class PhraseMatcher {
     const wordNumbers = new Map<number, number[]>();
     let spaces = 0;
     let counted = 0;
-    this.words.forEachMatch(folded, (stem, position) => {
-      for (; counted < position; counted++) if (folded.charCodeAt(counted) === SPACE) spaces++;
-      const list = wordNumbers.get(stem);
-      if (list) list.push(spaces);
-      else wordNumbers.set(stem, [spaces]);
-    });
+    // Every stem at a place, not only the longest: "artis" of one phrase and "artist" of another both start "artists".
+    this.words.forEachMatch(
+      folded,
+      (stem, position) => {
+        for (; counted < position; counted++) if (folded.charCodeAt(counted) === SPACE) spaces++;
+        const list = wordNumbers.get(stem);
+        if (list) list.push(spaces);
+        else wordNumbers.set(stem, [spaces]);
+      },
+      true,
+    );
     if (wordNumbers.size < 2) return [];
     const found: number[] = [];
     for (const [first, starts] of wordNumbers) {

@@ -59,9 +59,10 @@ export class TermMatcher {
 
   /**
    * Calls `visit` with the position in `terms` of the longest term matching at each text
-   * position, and that position, in text order; a term may come more than once.
+   * position (or, with `everyLength`, of every term matching there), and that position, in
+   * text order; a term may come more than once.
    */
-  forEachMatch(folded: string, visit: (term: number, position: number) => void): void {
+  forEachMatch(folded: string, visit: (term: number, position: number) => void, everyLength = false): void {
     let wordStart = 1;
     for (let position = 1; position < folded.length; position++) {
       if (folded.charCodeAt(position - 1) === SPACE) wordStart = position;
@@ -77,7 +78,8 @@ export class TermMatcher {
           place === Place.Anywhere ||
           (atWordStart && (place === Place.WordStart || (place === Place.WholeWord && folded.charCodeAt(at + 1) === SPACE)))
         ) {
-          longest = node;
+          if (everyLength) visit(this.termAt[node]!, position);
+          else longest = node;
         }
       }
       if (longest >= 0) visit(this.termAt[longest]!, position);

@@ -11,6 +11,8 @@ describe("PhraseMatcher", () => {
   it("finds a phrase whose words are inflected and reordered, near each other", () => {
     expect(found(["big flyttar till paris"], "Big berättar att han ska flytta till Paris i sex månader")).toEqual(["big flyttar till paris"]);
     expect(found(["foot fetish"], "a fetish for her foot")).toEqual(["foot fetish"]);
+    // A longer stem of another phrase starting at the same place does not hide this one's.
+    expect(found(["meets the russian artist", "artists loft"], "she meets the Russian artist")).toEqual(["meets the russian artist"]);
   });
 
   it("does not find a phrase whose words are far apart or missing", () => {
