@@ -11,7 +11,7 @@ import { serveTasks } from "./pool.js";
 
 /**
  * A worker thread of the per-blob stage: scans one blob (hash, checks, layout), and unless
- * the cache already holds its analysis, reads it again to analyse it, writing the entry
+ * the cache already holds its analysis intact, reads it again to analyse it, writing the entry
  * batch by batch. Only progress (bytes analysed) and a small summary travel back to the
  * main thread; the analysis itself goes through the cache.
  */
@@ -24,7 +24,7 @@ export interface BlobWorkerSetup {
 
 export type BlobTaskResult =
   | { kind: "reject"; reject: Reject }
-  | { kind: "blob"; blob: Blob; cacheKey: string; cached: boolean };
+  | { kind: "blob"; blob: Blob; cacheKey: string; cached: boolean; damagedEntry?: string };
 
 const { setup } = workerData as { setup: BlobWorkerSetup };
 const cache = new AnalysisCache(setup.cacheDirectory, setup.analysisVersion);
@@ -40,7 +40,11 @@ serveTasks(parentPort!, async ({ sourceFile }: { sourceFile: string }, reportPro
   if (ingested.kind === "reject") return ingested;
   const { scanned } = ingested;
   const cacheKey = cache.keyOf(scanned.blob.blobSha256);
-  if (await cache.has(cacheKey)) return { kind: "blob", blob: scanned.blob, cacheKey, cached: true };
+  const state = await cache.check(cacheKey);
+  if (state === "valid") return { kind: "blob", blob: scanned.blob, cacheKey, cached: true };
+  // A damaged entry is never trusted: it is analysed again, and the main thread says so.
+  const damagedEntry = state === "missing" ? undefined : `cache entry ${cache.entryPath(cacheKey)} was damaged (${state.damaged}); ${sourceFile} was analysed again`;
+  if (damagedEntry) await cache.drop(cacheKey);
   const analysisTools = await (tools ??= loadTools());
   const entry = await cache.create(cacheKey);
   try {
@@ -50,5 +54,5 @@ serveTasks(parentPort!, async ({ sourceFile }: { sourceFile: string }, reportPro
     await entry.discard();
     throw error;
   }
-  return { kind: "blob", blob: scanned.blob, cacheKey, cached: false };
+  return { kind: "blob", blob: scanned.blob, cacheKey, cached: false, ...(damagedEntry && { damagedEntry }) };
 });
