@@ -113,3 +113,11 @@ describe("OUT is only replaced when it is empty or a previous build", () => {
     expect((await readdir(root)).sort()).toEqual([".out.cache", ".unmarked.cache", "out", "raw", "unmarked"]);
   });
 });
+
+describe("outputs are never read back as input", () => {
+  it("[11.6a] refuses an OUT inside RAW, so a second build cannot take the first one's outputs for blobs", async () => {
+    const { root, raw } = await project();
+    await expectRefused(root, { rawDir: raw, outDir: path.join(raw, "out") }, /RAW .*raw contains OUT .*raw\/out .*a build would read its own outputs/);
+    await expectRefused(root, { rawDir: raw, outDir: path.join(root, "out"), cacheDir: path.join(raw, ".cache") }, /RAW .* contains CACHE/);
+  });
+});
