@@ -124,10 +124,7 @@ describe("SIGINT and SIGTERM", () => {
     return { status, stderr, tmp };
   }
 
-  it.each([
-    ["[11.11a] SIGINT in the global phase removes the scratch folder, staging and locks, leaves OUT as it was, and exits 130", "SIGINT", 130],
-    ["[11.11b] SIGTERM in the global phase removes the scratch folder, staging and locks, leaves OUT as it was, and exits 143", "SIGTERM", 143],
-  ] as const)("%s", async (_name, signal, exitCode) => {
+  async function expectCleanInterruption(signal: "SIGINT" | "SIGTERM", exitCode: number): Promise<void> {
     const { status, stderr, tmp } = await interruptGlobalPhase(signal);
     expect(stderr).toContain(`build failed: interrupted by ${signal}; the build removed what it had begun`);
     expect(status).toBe(exitCode);
@@ -135,5 +132,9 @@ describe("SIGINT and SIGTERM", () => {
     expect((await readdir(root)).sort()).toEqual(["cache", "out", "raw", "raw.stats.json"]);
     expect((await readdir(cacheDir)).filter((name) => name.length !== 2)).toEqual(["CACHEDIR.TAG"]);
     expect(await tree(out)).toEqual(built);
-  });
+  }
+
+  it("[11.11a] SIGINT in the global phase removes the scratch folder, staging and locks, leaves OUT as it was, and exits 130", () => expectCleanInterruption("SIGINT", 130));
+
+  it("[11.11b] SIGTERM in the global phase removes the scratch folder, staging and locks, leaves OUT as it was, and exits 143", () => expectCleanInterruption("SIGTERM", 143));
 });
