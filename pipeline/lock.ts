@@ -1,4 +1,4 @@
-import { open, readFile, rename, rm, stat, link } from "node:fs/promises";
+import { link, open, readFile, rename, rm, stat } from "node:fs/promises";
 import os from "node:os";
 import { PipelineError } from "./validate.js";
 

@@ -97,7 +97,7 @@ function safeJson(text: string): unknown {
   }
 }
 
-const listed = (names: string[]) => names.sort().slice(0, 3).join(", ") + (names.length > 3 ? ` and ${names.length - 3} more` : "");
+const listed = (names: string[]) => [...names].sort().slice(0, 3).join(", ") + (names.length > 3 ? ` and ${names.length - 3} more` : "");
 
 /** An existing folder, as its real path. */
 async function existingFolder(role: string, given: string, whatToDo: string): Promise<string> {

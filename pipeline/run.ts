@@ -91,6 +91,7 @@ export async function buildDataset(options: BuildOptions): Promise<BuildSummary>
   if (sourceFiles.length === 0) {
     throw new PipelineError(`RAW ${options.rawDir} holds no files (is its disk mounted?); nothing was built and OUT was left as it was.`);
   }
+  await checkOwnership(places, options.outDir);
   const catalog = await loadCatalog();
   const analysisVersion = await analysisVersionOf({
     sourceDirectories: [path.join(PROJECT_ROOT, "pipeline"), path.join(PROJECT_ROOT, "schemas")],
@@ -98,10 +99,10 @@ export async function buildDataset(options: BuildOptions): Promise<BuildSummary>
     languageModel: languageModelVersion(),
     catalog: catalog.version,
   });
-  // Locks first, so that what is checked and cleared next is not another build's work in progress.
+  // The checks above only read, and another build's work in progress passes them; the locks
+  // keep such a build from changing what is cleared and written from here on.
   const outLock = await Lock.acquire(places.lock, `OUT ${options.outDir}`);
   try {
-    await checkOwnership(places, options.outDir);
     const cache = await AnalysisCache.openFolder(places.cache, analysisVersion);
     const cacheLock = await Lock.acquire(cache.lockFile, `CACHE ${places.cache}`);
     try {
