@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import { catalogSchema, type Catalog } from "../schemas/catalog.js";
 import type { EpisodeFields, EpisodeRow } from "../schemas/records.js";
 import { CharacterTrie, SubstringFinder } from "./char-trie.js";
+import { roundedProbability } from "./probability.js";
 import { foldForMatching, sha256Hex } from "./text.js";
 import { PipelineError } from "./validate.js";
 
@@ -344,8 +345,12 @@ class FeatureWeights {
 /** Turns evidence into probabilities against the "none" candidate and decides. */
 export function decideEpisode(scored: readonly EpisodeScore[], index: CatalogIndex): EpisodeFields {
   const [best, runnerUp] = scored;
-  const partition = Math.exp(NONE_EVIDENCE / TEMPERATURE) + scored.reduce((sum, s) => sum + Math.exp(s.evidence / TEMPERATURE), 0);
-  const probability = (candidate: EpisodeScore) => Math.round((Math.exp(candidate.evidence / TEMPERATURE) / partition) * 1e4) / 1e4;
+  // Shifted by the largest evidence so that no exponential overflows (a shift cancels out in
+  // the ratio): with it, any finite evidence gives probabilities in [0, 1].
+  const shift = Math.max(NONE_EVIDENCE, ...scored.map((candidate) => candidate.evidence));
+  const weightOf = (evidence: number) => Math.exp((evidence - shift) / TEMPERATURE);
+  const partition = weightOf(NONE_EVIDENCE) + scored.reduce((sum, candidate) => sum + weightOf(candidate.evidence), 0);
+  const probability = (candidate: EpisodeScore) => roundedProbability(weightOf(candidate.evidence) / partition);
   const runnerUpFields = {
     episodeRunnerUp: runnerUp?.code ?? null,
     episodeRunnerUpScore: runnerUp ? probability(runnerUp) : null,
