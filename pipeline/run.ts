@@ -13,7 +13,8 @@ import { AnalysisCache, analysisVersionOf, type CachedAnalysis } from "./cache.j
 import { ExactDedup } from "./dedup.js";
 import { decideInContext, EpisodeTally, loadCatalog, mergeContext, type ContextBonus } from "./episode.js";
 import { GrowableArray } from "./growable.js";
-import { listRawFiles } from "./ingest.js";
+import { compareSourceFiles } from "./file-names.js";
+import { absolutePathOf, listRawFiles, type InputFile, type RawFile } from "./ingest.js";
 import { languageModelVersion } from "./language.js";
 import { NearDupClusters } from "./neardup-clusters.js";
 import { NearDupIndex } from "./neardup-index.js";
@@ -87,9 +88,9 @@ export async function buildDataset(options: BuildOptions): Promise<BuildSummary>
     }),
   );
 
-  const { blobs, fileRejects, blobsAnalysed } = await analyseBlobs(rawDir, cache, options.threads ?? os.availableParallelism(), progress);
+  const { blobs, fileRejects, inputs, blobsAnalysed } = await analyseBlobs(rawDir, cache, options.threads ?? os.availableParallelism(), progress);
   const buildKey = sha256Hex(
-    JSON.stringify([PACKAGE_VERSION, cache.analysisVersion, blobs.map(({ blob, cacheKey }) => [blob.sourceFile, cacheKey]), fileRejects]),
+    JSON.stringify([PACKAGE_VERSION, cache.analysisVersion, blobs.map(({ blob, cacheKey }) => [blob.sourceFile, cacheKey]), fileRejects, inputs]),
   );
   const previous = await upToDateManifest(outDir, buildKey);
   let summary: BuildSummary;
@@ -112,7 +113,7 @@ export async function buildDataset(options: BuildOptions): Promise<BuildSummary>
     // Scratch files of the global near-dup steps (spilled keys and pairs), never part of OUT.
     const scratch = await ScratchDirectory.create("satc-build-");
     try {
-      summary = { ...(await assemble(blobs, fileRejects, cache, catalog, outDir, buildKey, progress, scratch)), blobsAnalysed, upToDate: false, stages: progress.stages };
+      summary = { ...(await assemble(blobs, fileRejects, inputs, cache, catalog, outDir, buildKey, progress, scratch)), blobsAnalysed, upToDate: false, stages: progress.stages };
     } finally {
       await scratch.remove();
     }
@@ -133,21 +134,21 @@ export async function buildDataset(options: BuildOptions): Promise<BuildSummary>
 
 /** Stage 1: every raw file through a worker thread; analyses land in the cache. Results keep the sorted file order. */
 async function analyseBlobs(rawDir: string, cache: AnalysisCache, threads: number, progress: Progress) {
-  const sourceFiles = await listRawFiles(rawDir);
+  const { files, folderRejects } = await listRawFiles(rawDir);
   const setup: BlobWorkerSetup = { rawDir, cacheDirectory: cache.directory, analysisVersion: cache.analysisVersion };
-  const pool = new WorkerPool<{ sourceFile: string }, BlobTaskResult>(new URL("./blob-worker.ts", import.meta.url), Math.max(1, threads), setup);
+  const pool = new WorkerPool<RawFile, BlobTaskResult>(new URL("./blob-worker.ts", import.meta.url), Math.max(1, threads), setup);
   // Largest blobs first, so that one big blob does not start last and leave the other
   // threads idle; results are kept in the sorted file order all the same.
-  const sizes = await Promise.all(sourceFiles.map((sourceFile) => lstat(path.join(rawDir, sourceFile)).then((stats) => stats.size, () => 0)));
+  const sizes = await Promise.all(files.map((file) => lstat(absolutePathOf(rawDir, file.path)).then((stats) => stats.size, () => 0)));
   const stage = progress.stage("analyse blobs (split, language, evidence, fingerprints)", sizes.reduce((sum, size) => sum + size, 0));
-  const largestFirst = sourceFiles.map((_, order) => order).sort((a, b) => sizes[b]! - sizes[a]! || a - b);
-  const results: BlobTaskResult[] = new Array(sourceFiles.length);
+  const largestFirst = files.map((_, order) => order).sort((a, b) => sizes[b]! - sizes[a]! || a - b);
+  const results: BlobTaskResult[] = new Array(files.length);
   try {
     await Promise.all(
       largestFirst.map(async (order) => {
         // A worker reports the bytes it analysed as it goes, so that a big blob shows progress.
         let reported = 0;
-        const result = await pool.run({ sourceFile: sourceFiles[order]! }, (bytes) => {
+        const result = await pool.run(files[order]!, (bytes) => {
           reported += bytes;
           stage.advance({ bytes });
         });
@@ -161,18 +162,26 @@ async function analyseBlobs(rawDir: string, cache: AnalysisCache, threads: numbe
   }
   stage.done();
   const blobs: ReadBlob[] = [];
-  const fileRejects: Reject[] = [];
+  const fileRejects: Reject[] = validateRecords(rejectSchema, folderRejects, "ingest → rejects");
+  // Every file found, rejected or not, for the manifest.
+  const inputs: InputFile[] = [];
   for (const result of results) {
-    if (result.kind === "blob") blobs.push({ blob: validateRecords(blobSchema, [result.blob], "ingest → split")[0]!, cacheKey: result.cacheKey });
-    else fileRejects.push(validateRecords(rejectSchema, [result.reject], "ingest → rejects")[0]!);
+    if (result.kind === "blob") {
+      blobs.push({ blob: validateRecords(blobSchema, [result.blob], "ingest → split")[0]!, cacheKey: result.cacheKey });
+      inputs.push({ path: result.blob.sourceFile, bytes: result.blob.sizeBytes, sha256: result.blob.blobSha256 });
+    } else {
+      fileRejects.push(validateRecords(rejectSchema, [result.reject], "ingest → rejects")[0]!);
+      inputs.push(result.input);
+    }
   }
-  return { blobs, fileRejects, blobsAnalysed: results.filter((result) => result.kind === "blob" && !result.cached).length };
+  return { blobs, fileRejects, inputs, blobsAnalysed: results.filter((result) => result.kind === "blob" && !result.cached).length };
 }
 
 /** Stage 2: the global steps over the cached analyses, writing OUT through a staging folder. */
 async function assemble(
   blobs: ReadBlob[],
   fileRejects: Reject[],
+  inputs: InputFile[],
   cache: AnalysisCache,
   catalog: Awaited<ReturnType<typeof loadCatalog>>,
   outDir: string,
@@ -304,7 +313,7 @@ async function assemble(
     schemaVersion: schemaVersion(),
     languageModelVersion: languageModelVersion(),
     catalogVersion: catalog.version,
-    inputs: blobs.map(({ blob }) => ({ path: blob.sourceFile, bytes: blob.sizeBytes, sha256: blob.blobSha256 })),
+    inputs,
   };
   const report = renderReport({ blobs: blobs.length, occurrences, paragraphs: statistics, episodes: episodeRows, linkCounts: tally.counts, rejects, manifest: provenance });
   await writeFile(path.join(staging, "report.html"), report);
@@ -321,7 +330,7 @@ async function writeAll<T extends object>(schema: Parameters<typeof openTableWri
   return writer.close();
 }
 
-const bySourceAndLine = (a: Reject, b: Reject) => (a.sourceFile < b.sourceFile ? -1 : a.sourceFile > b.sourceFile ? 1 : a.lineStart - b.lineStart);
+const bySourceAndLine = (a: Reject, b: Reject) => compareSourceFiles(a.sourceFile, b.sourceFile) || a.lineStart - b.lineStart;
 
 /** The manifest of OUT when it was built with `buildKey` and every output file still has its recorded hash. */
 async function upToDateManifest(outDir: string, buildKey: string): Promise<Manifest | null> {

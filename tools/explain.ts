@@ -5,6 +5,8 @@ import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { parse } from "csv-parse/sync";
 import { loadCatalog, scoreEpisodes } from "../pipeline/episode.js";
+import { pathOfSourceFile } from "../pipeline/file-names.js";
+import { absolutePathOf } from "../pipeline/ingest.js";
 import { compareNearDup, nearDupKey } from "../pipeline/neardup.js";
 import { normalizeText, sha256Hex } from "../pipeline/text.js";
 
@@ -52,7 +54,7 @@ export async function explain({ ref, outDir, rawDir }: ExplainInput): Promise<st
   lines.push("1. raw bytes");
   for (const { row } of ownOccurrences) {
     const span = `${row.source_file} lines ${row.line_start}-${row.line_end}, bytes [${row.byte_start}, ${row.byte_end})`;
-    const bytes = await readFile(path.join(rawDir, row.source_file!)).catch(() => null);
+    const bytes = await readFile(absolutePathOf(rawDir, pathOfSourceFile(row.source_file!))).catch(() => null);
     const check =
       bytes === null ? `(not in ${rawDir})` : sha256Hex(bytes) === row.blob_sha256 ? "(blob sha256 matches)" : "(the blob changed since the build)";
     lines.push(`   ${span} ${check}`);
