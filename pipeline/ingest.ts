@@ -302,7 +302,7 @@ function unfinishedSequence(recent: Uint8Array): Uint8Array {
   return new Uint8Array(0);
 }
 
-function firstInvalidUtf8Offset(bytes: Uint8Array): number {
+export function firstInvalidUtf8Offset(bytes: Uint8Array): number {
   // Decoding ever-longer prefixes in streaming mode finds the first byte that cannot start or continue a sequence.
   const decoder = new TextDecoder("utf-8", { fatal: true });
   for (let i = 0; i < bytes.length; i++) {
