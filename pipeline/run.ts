@@ -25,6 +25,7 @@ import { prepareStaging, swapIntoPlace } from "./publish.js";
 import { ScratchDirectory } from "./spill.js";
 import { ParagraphStatistics, renderReport } from "./report.js";
 import { normalizeText, sha256Hex, sha256OfFile } from "./text.js";
+import { forTerminal } from "./terminal.js";
 import { PipelineError, validateRecords } from "./validate.js";
 import { openTableWriter, type WrittenFile } from "./write.js";
 
@@ -108,7 +109,7 @@ export async function buildDataset(options: BuildOptions): Promise<BuildSummary>
       upToDate: true,
       stages: progress.stages,
     };
-    log(`${outDir} is up to date (build key ${buildKey.slice(0, 12)}): nothing rewritten`);
+    log(forTerminal(`${outDir} is up to date (build key ${buildKey.slice(0, 12)}): nothing rewritten`));
   } else {
     // Scratch files of the global near-dup steps (spilled keys and pairs), never part of OUT.
     const scratch = await ScratchDirectory.create("satc-build-");
@@ -122,10 +123,12 @@ export async function buildDataset(options: BuildOptions): Promise<BuildSummary>
 
   for (const line of progress.summaryTable()) log(line);
   log(
-    `built ${outDir}: ${summary.blobs} blobs (${blobsAnalysed} analysed, ${summary.blobs - blobsAnalysed} from cache) → ${summary.occurrences} occurrences → ` +
-      `${summary.paragraphs} distinct paragraphs (${summary.linkedParagraphs} linked to an episode); ${summary.rejects.length} rejected`,
+    forTerminal(
+      `built ${outDir}: ${summary.blobs} blobs (${blobsAnalysed} analysed, ${summary.blobs - blobsAnalysed} from cache) → ${summary.occurrences} occurrences → ` +
+        `${summary.paragraphs} distinct paragraphs (${summary.linkedParagraphs} linked to an episode); ${summary.rejects.length} rejected`,
+    ),
   );
-  for (const reject of summary.rejects) log(`  rejected ${reject.sourceFile} lines ${reject.lineStart}-${reject.lineEnd}: ${reject.reason}`);
+  for (const reject of summary.rejects) log(forTerminal(`  rejected ${reject.sourceFile} lines ${reject.lineStart}-${reject.lineEnd}: ${reject.reason}`));
   if (strict && summary.rejects.length > 0) {
     throw new PipelineError(`STRICT: ${summary.rejects.length} input(s) rejected; see ${path.join(outDir, "rejects.csv")}.`);
   }
@@ -379,7 +382,7 @@ async function main(): Promise<void> {
     if (values.timings) await writeFile(values.timings, `${JSON.stringify({ blobsAnalysed: summary.blobsAnalysed, upToDate: summary.upToDate, stages: summary.stages })}\n`);
   } catch (error) {
     if (error instanceof PipelineError) {
-      process.stderr.write(`build failed: ${error.message}\n`);
+      process.stderr.write(`build failed: ${forTerminal(error.message)}\n`);
       process.exit(1);
     }
     throw error;
