@@ -6,7 +6,7 @@ import type { ScannedBlob } from "./ingest.js";
 import { identifyLanguage, type LanguageIdentifier } from "./language.js";
 import { nearDupFingerprint, type NearDupFingerprint } from "./neardup.js";
 import { BlobSplitter, type SplitPiece } from "./split.js";
-import { normalizeText, paragraphIdOf } from "./text.js";
+import { paragraphIdOf } from "./text.js";
 import { validateRecords } from "./validate.js";
 
 /**
@@ -94,9 +94,8 @@ export async function analyzeBlob(
   let batch: AnalyzedOccurrence[] = [];
   let batchText = 0;
 
-  const analyseOccurrence = async ({ text, lineStart, lineEnd, byteStart, byteEnd }: SplitPiece & { kind: "paragraph" }): Promise<AnalyzedOccurrence> => {
+  const analyseOccurrence = async ({ text, normalizedText, lineStart, lineEnd, byteStart, byteEnd }: SplitPiece & { kind: "paragraph" }): Promise<AnalyzedOccurrence> => {
     validateRecords(occurrenceSchema, [{ sourceFile, lineStart, lineEnd, byteStart, byteEnd, blobSha256: blob.blobSha256, text }], "split → dedup");
-    const normalizedText = normalizeText(text);
     const paragraphId = paragraphIdOf(normalizedText);
     const { paragraphNumber: ordinal, first } = paragraphsInBlob.add(paragraphId);
     let paragraph: AnalyzedParagraph | undefined;

@@ -1,11 +1,10 @@
-import path from "node:path";
 import { parentPort, workerData } from "node:worker_threads";
 import type { Blob, Reject } from "../schemas/records.js";
 import { analyzeBlob, type AnalysisTools } from "./analyze.js";
 import { AnalysisCache } from "./cache.js";
 import { readFileChunks } from "./chunks.js";
 import { loadCatalog } from "./episode.js";
-import { readRawFile } from "./ingest.js";
+import { absolutePathOf, readRawFile, type InputFile, type RawFile } from "./ingest.js";
 import { loadLanguageIdentifier } from "./language.js";
 import { serveTasks } from "./pool.js";
 
@@ -23,7 +22,7 @@ export interface BlobWorkerSetup {
 }
 
 export type BlobTaskResult =
-  | { kind: "reject"; reject: Reject }
+  | { kind: "reject"; reject: Reject; input: InputFile }
   | { kind: "blob"; blob: Blob; cacheKey: string; cached: boolean; damagedEntry?: string };
 
 const { setup } = workerData as { setup: BlobWorkerSetup };
@@ -35,20 +34,20 @@ const loadTools = async (): Promise<AnalysisTools> => {
   return { identifier, catalog: catalog.index };
 };
 
-serveTasks(parentPort!, async ({ sourceFile }: { sourceFile: string }, reportProgress): Promise<BlobTaskResult> => {
-  const ingested = await readRawFile(setup.rawDir, sourceFile);
+serveTasks(parentPort!, async (file: RawFile, reportProgress): Promise<BlobTaskResult> => {
+  const ingested = await readRawFile(setup.rawDir, file);
   if (ingested.kind === "reject") return ingested;
   const { scanned } = ingested;
   const cacheKey = cache.keyOf(scanned.blob.blobSha256);
   const state = await cache.check(cacheKey);
   if (state === "valid") return { kind: "blob", blob: scanned.blob, cacheKey, cached: true };
   // A damaged entry is never trusted: it is analysed again, and the main thread says so.
-  const damagedEntry = state === "missing" ? undefined : `cache entry ${cache.entryPath(cacheKey)} was damaged (${state.damaged}); ${sourceFile} was analysed again`;
+  const damagedEntry = state === "missing" ? undefined : `cache entry ${cache.entryPath(cacheKey)} was damaged (${state.damaged}); ${file.sourceFile} was analysed again`;
   if (damagedEntry) await cache.drop(cacheKey);
   const analysisTools = await (tools ??= loadTools());
   const entry = await cache.create(cacheKey);
   try {
-    const chunks = readFileChunks(path.join(setup.rawDir, sourceFile));
+    const chunks = readFileChunks(absolutePathOf(setup.rawDir, file.path));
     await entry.commit(await analyzeBlob(scanned, chunks, analysisTools, (batch) => entry.append(batch), { reportBytes: reportProgress }));
   } catch (error) {
     await entry.discard();

@@ -1,7 +1,10 @@
 import { readFile } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
 import { catalogSchema, type Catalog } from "../schemas/catalog.js";
 import type { EpisodeFields, EpisodeRow } from "../schemas/records.js";
 import { CharacterTrie, SubstringFinder } from "./char-trie.js";
+import { parseJsonFile } from "./json-file.js";
+import { roundedProbability } from "./probability.js";
 import { foldForMatching, sha256Hex } from "./text.js";
 import { PipelineError } from "./validate.js";
 
@@ -103,19 +106,17 @@ const CATALOG_PATH = new URL("../catalog/episodes.json", import.meta.url);
 const EPISODES_PER_SEASON = [12, 18, 18, 18, 8, 20];
 
 export async function loadCatalog(catalogPath: URL | string = CATALOG_PATH): Promise<LoadedCatalog> {
-  const bytes = await readFile(catalogPath);
-  const parsed = catalogSchema.safeParse(JSON.parse(bytes.toString("utf8")));
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new PipelineError(`catalog/episodes.json, at ${issue.path.join(".")}: ${issue.message}. Fix the catalog entry.`);
-  }
-  const catalog = parsed.data;
-  checkCatalogIntegrity(catalog);
+  const file = catalogPath instanceof URL ? fileURLToPath(catalogPath) : catalogPath;
+  const bytes = await readFile(file).catch((error: NodeJS.ErrnoException) => {
+    throw new PipelineError(`${file}: cannot be read (${error.code}); restore it from version control (git checkout -- catalog/episodes.json).`);
+  });
+  const catalog = parseJsonFile(bytes, file, catalogSchema);
+  checkCatalogIntegrity(catalog, file);
   return { catalog, index: indexCatalog(catalog), version: `${catalog.version} sha256:${sha256Hex(bytes).slice(0, 16)}` };
 }
 
 /** What the schema alone cannot say: completeness, consistent codes, references that resolve. */
-export function checkCatalogIntegrity(catalog: Catalog): void {
+function checkCatalogIntegrity(catalog: Catalog, file: string): void {
   const problems: string[] = [];
   const characterIds = new Set(catalog.characters.map((character) => character.id));
   if (characterIds.size !== catalog.characters.length) problems.push("duplicate character ids");
@@ -137,7 +138,7 @@ export function checkCatalogIntegrity(catalog: Catalog): void {
     if (!characterIds.has(arc.characterId)) problems.push(`arc "${arc.description}": unknown character "${arc.characterId}"`);
     if (!codes.has(arc.from) || !codes.has(arc.to) || arc.from > arc.to) problems.push(`arc "${arc.description}": bad range ${arc.from}–${arc.to}`);
   }
-  if (problems.length > 0) throw new PipelineError(`catalog/episodes.json is inconsistent: ${problems.join("; ")}.`);
+  if (problems.length > 0) throw new PipelineError(`${file} is inconsistent: ${problems.join("; ")}; fix these entries.`);
 }
 
 export function indexCatalog(catalog: Catalog): CatalogIndex {
@@ -344,8 +345,12 @@ class FeatureWeights {
 /** Turns evidence into probabilities against the "none" candidate and decides. */
 export function decideEpisode(scored: readonly EpisodeScore[], index: CatalogIndex): EpisodeFields {
   const [best, runnerUp] = scored;
-  const partition = Math.exp(NONE_EVIDENCE / TEMPERATURE) + scored.reduce((sum, s) => sum + Math.exp(s.evidence / TEMPERATURE), 0);
-  const probability = (candidate: EpisodeScore) => Math.round((Math.exp(candidate.evidence / TEMPERATURE) / partition) * 1e4) / 1e4;
+  // Shifted by the largest evidence so that no exponential overflows (a shift cancels out in
+  // the ratio): with it, any finite evidence gives probabilities in [0, 1].
+  const shift = Math.max(NONE_EVIDENCE, ...scored.map((candidate) => candidate.evidence));
+  const weightOf = (evidence: number) => Math.exp((evidence - shift) / TEMPERATURE);
+  const partition = weightOf(NONE_EVIDENCE) + scored.reduce((sum, candidate) => sum + weightOf(candidate.evidence), 0);
+  const probability = (candidate: EpisodeScore) => roundedProbability(weightOf(candidate.evidence) / partition);
   const runnerUpFields = {
     episodeRunnerUp: runnerUp?.code ?? null,
     episodeRunnerUpScore: runnerUp ? probability(runnerUp) : null,

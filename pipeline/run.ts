@@ -14,7 +14,8 @@ import { BuildInterrupted, describeFailure } from "./errors.js";
 import { ExactDedup } from "./dedup.js";
 import { decideInContext, EpisodeTally, loadCatalog, mergeContext, type ContextBonus } from "./episode.js";
 import { GrowableArray } from "./growable.js";
-import { listRawFiles } from "./ingest.js";
+import { compareSourceFiles } from "./file-names.js";
+import { absolutePathOf, listRawFiles, type InputFile, type RawFile, type RawListing } from "./ingest.js";
 import { languageModelVersion } from "./language.js";
 import { Lock } from "./lock.js";
 import { NearDupClusters } from "./neardup-clusters.js";
@@ -27,6 +28,7 @@ import { clearLeftovers, discardStaging, prepareStaging, swapIntoPlace } from ".
 import { ScratchDirectory } from "./spill.js";
 import { ParagraphStatistics, renderReport } from "./report.js";
 import { normalizeText, sha256Hex, sha256OfFile } from "./text.js";
+import { forTerminal } from "./terminal.js";
 import { PipelineError, validateRecords } from "./validate.js";
 import { openTableWriter, type WrittenFile } from "./write.js";
 
@@ -87,8 +89,8 @@ interface ReadBlob {
  */
 export async function buildDataset(options: BuildOptions): Promise<BuildSummary> {
   const places = await resolvePlaces(options);
-  const sourceFiles = await listRawFiles(places.raw);
-  if (sourceFiles.length === 0) {
+  const listing = await listRawFiles(places.raw);
+  if (listing.files.length === 0) {
     throw new PipelineError(`RAW ${options.rawDir} holds no files (is its disk mounted?); nothing was built and OUT was left as it was.`);
   }
   await checkOwnership(places, options.outDir);
@@ -109,7 +111,7 @@ export async function buildDataset(options: BuildOptions): Promise<BuildSummary>
       await clearLeftovers(places);
       await ScratchDirectory.clearLeftovers(SCRATCH_PREFIX);
       await cache.clearTemporaryEntries();
-      return await buildInPlaces(options, places, sourceFiles, cache, catalog);
+      return await buildInPlaces(options, places, listing, cache, catalog);
     } finally {
       await cacheLock.release();
     }
@@ -127,20 +129,20 @@ export function workerCount(requested: number, blobs: number, cores = os.availab
 async function buildInPlaces(
   options: BuildOptions,
   places: Places,
-  sourceFiles: string[],
+  listing: RawListing,
   cache: AnalysisCache,
   catalog: Awaited<ReturnType<typeof loadCatalog>>,
 ): Promise<BuildSummary> {
   const { strict = false, log, signal } = options;
   const { outDir } = options;
   const progress = new Progress(options);
-  const threads = workerCount(options.threads ?? os.availableParallelism(), sourceFiles.length);
-  if (options.threads !== undefined && threads < Math.min(options.threads, sourceFiles.length)) {
+  const threads = workerCount(options.threads ?? os.availableParallelism(), listing.files.length);
+  if (options.threads !== undefined && threads < Math.min(options.threads, listing.files.length)) {
     log(`THREADS=${options.threads}: using ${threads} worker threads (at most ${MAX_THREADS_PER_CORE} per core)`);
   }
-  const { blobs, fileRejects, blobsAnalysed } = await analyseBlobs({ rawDir: places.raw, sourceFiles, cache, threads, progress, log, signal });
+  const { blobs, fileRejects, inputs, blobsAnalysed } = await analyseBlobs({ rawDir: places.raw, listing, cache, threads, progress, log, signal });
   const buildKey = sha256Hex(
-    JSON.stringify([PACKAGE_VERSION, cache.analysisVersion, blobs.map(({ blob, cacheKey }) => [blob.sourceFile, cacheKey]), fileRejects]),
+    JSON.stringify([PACKAGE_VERSION, cache.analysisVersion, blobs.map(({ blob, cacheKey }) => [blob.sourceFile, cacheKey]), fileRejects, inputs]),
   );
   const previous = await upToDateManifest(places.out, buildKey);
   let summary: BuildSummary;
@@ -158,12 +160,12 @@ async function buildInPlaces(
       upToDate: true,
       stages: progress.stages,
     };
-    log(`${outDir} is up to date (build key ${buildKey.slice(0, 12)}): nothing rewritten`);
+    log(forTerminal(`${outDir} is up to date (build key ${buildKey.slice(0, 12)}): nothing rewritten`));
   } else {
     // Scratch files of the global near-dup steps (spilled keys and pairs), never part of OUT.
     const scratch = await ScratchDirectory.create(SCRATCH_PREFIX);
     try {
-      const assembled = await assemble(blobs, fileRejects, cache, catalog, places, buildKey, progress, scratch, signal);
+      const assembled = await assemble(blobs, fileRejects, inputs, cache, catalog, places, buildKey, progress, scratch, signal);
       summary = { ...assembled, blobsAnalysed, upToDate: false, stages: progress.stages };
     } catch (error) {
       await discardStaging(places);
@@ -176,10 +178,12 @@ async function buildInPlaces(
 
   for (const line of progress.summaryTable()) log(line);
   log(
-    `built ${outDir}: ${summary.blobs} blobs (${blobsAnalysed} analysed, ${summary.blobs - blobsAnalysed} from cache) → ${summary.occurrences} occurrences → ` +
-      `${summary.paragraphs} distinct paragraphs (${summary.linkedParagraphs} linked to an episode); ${summary.rejects.length} rejected`,
+    forTerminal(
+      `built ${outDir}: ${summary.blobs} blobs (${blobsAnalysed} analysed, ${summary.blobs - blobsAnalysed} from cache) → ${summary.occurrences} occurrences → ` +
+        `${summary.paragraphs} distinct paragraphs (${summary.linkedParagraphs} linked to an episode); ${summary.rejects.length} rejected`,
+    ),
   );
-  for (const reject of summary.rejects) log(`  rejected ${reject.sourceFile} lines ${reject.lineStart}-${reject.lineEnd}: ${reject.reason}`);
+  for (const reject of summary.rejects) log(forTerminal(`  rejected ${reject.sourceFile} lines ${reject.lineStart}-${reject.lineEnd}: ${reject.reason}`));
   if (strict && summary.rejects.length > 0) {
     throw new PipelineError(`STRICT: ${summary.rejects.length} input(s) rejected; see ${path.join(outDir, "rejects.csv")}.`);
   }
@@ -188,7 +192,7 @@ async function buildInPlaces(
 
 interface BlobStageInput {
   rawDir: string;
-  sourceFiles: string[];
+  listing: RawListing;
   cache: AnalysisCache;
   threads: number;
   progress: Progress;
@@ -197,30 +201,31 @@ interface BlobStageInput {
 }
 
 /** Stage 1: every raw file through a worker thread; analyses land in the cache. Results keep the sorted file order. */
-async function analyseBlobs({ rawDir, sourceFiles, cache, threads, progress, log, signal }: BlobStageInput) {
+async function analyseBlobs({ rawDir, listing, cache, threads, progress, log, signal }: BlobStageInput) {
+  const { files, folderRejects } = listing;
   signal?.throwIfAborted();
   const setup: BlobWorkerSetup = { rawDir, cacheDirectory: cache.directory, analysisVersion: cache.analysisVersion };
-  const pool = new WorkerPool<{ sourceFile: string }, BlobTaskResult>(new URL("./blob-worker.ts", import.meta.url), threads, setup);
+  const pool = new WorkerPool<RawFile, BlobTaskResult>(new URL("./blob-worker.ts", import.meta.url), threads, setup);
   const stopWorkers = () => void pool.close();
   signal?.addEventListener("abort", stopWorkers);
   // Largest blobs first, so that one big blob does not start last and leave the other
   // threads idle; results are kept in the sorted file order all the same.
-  const sizes = await Promise.all(sourceFiles.map((sourceFile) => lstat(path.join(rawDir, sourceFile)).then((stats) => stats.size, () => 0)));
+  const sizes = await Promise.all(files.map((file) => lstat(absolutePathOf(rawDir, file.path)).then((stats) => stats.size, () => 0)));
   const stage = progress.stage("analyse blobs (split, language, evidence, fingerprints)", sizes.reduce((sum, size) => sum + size, 0));
-  const largestFirst = sourceFiles.map((_, order) => order).sort((a, b) => sizes[b]! - sizes[a]! || a - b);
-  const results: BlobTaskResult[] = new Array(sourceFiles.length);
+  const largestFirst = files.map((_, order) => order).sort((a, b) => sizes[b]! - sizes[a]! || a - b);
+  const results: BlobTaskResult[] = new Array(files.length);
   try {
     await Promise.all(
       largestFirst.map(async (order) => {
         // A worker reports the bytes it analysed as it goes, so that a big blob shows progress.
         let reported = 0;
-        const result = await pool.run({ sourceFile: sourceFiles[order]! }, (bytes) => {
+        const result = await pool.run(files[order]!, (bytes) => {
           reported += bytes;
           stage.advance({ bytes });
         });
         const bytes = (result.kind === "blob" ? result.blob.sizeBytes : 0) - reported;
         stage.advance({ rowsIn: 1, rowsOut: result.kind === "blob" && !result.cached ? 1 : 0, bytes });
-        if (result.kind === "blob" && result.damagedEntry) log(result.damagedEntry);
+        if (result.kind === "blob" && result.damagedEntry) log(forTerminal(result.damagedEntry));
         results[order] = result;
       }),
     );
@@ -235,18 +240,26 @@ async function analyseBlobs({ rawDir, sourceFiles, cache, threads, progress, log
   }
   stage.done();
   const blobs: ReadBlob[] = [];
-  const fileRejects: Reject[] = [];
+  const fileRejects: Reject[] = validateRecords(rejectSchema, folderRejects, "ingest → rejects");
+  // Every file found, rejected or not, for the manifest.
+  const inputs: InputFile[] = [];
   for (const result of results) {
-    if (result.kind === "blob") blobs.push({ blob: validateRecords(blobSchema, [result.blob], "ingest → split")[0]!, cacheKey: result.cacheKey });
-    else fileRejects.push(validateRecords(rejectSchema, [result.reject], "ingest → rejects")[0]!);
+    if (result.kind === "blob") {
+      blobs.push({ blob: validateRecords(blobSchema, [result.blob], "ingest → split")[0]!, cacheKey: result.cacheKey });
+      inputs.push({ path: result.blob.sourceFile, bytes: result.blob.sizeBytes, sha256: result.blob.blobSha256 });
+    } else {
+      fileRejects.push(validateRecords(rejectSchema, [result.reject], "ingest → rejects")[0]!);
+      inputs.push(result.input);
+    }
   }
-  return { blobs, fileRejects, blobsAnalysed: results.filter((result) => result.kind === "blob" && !result.cached).length };
+  return { blobs, fileRejects, inputs, blobsAnalysed: results.filter((result) => result.kind === "blob" && !result.cached).length };
 }
 
 /** Stage 2: the global steps over the cached analyses, writing OUT through a staging folder. */
 async function assemble(
   blobs: ReadBlob[],
   fileRejects: Reject[],
+  inputs: InputFile[],
   cache: AnalysisCache,
   catalog: Awaited<ReturnType<typeof loadCatalog>>,
   places: Places,
@@ -382,7 +395,7 @@ async function assemble(
     schemaVersion: schemaVersion(),
     languageModelVersion: languageModelVersion(),
     catalogVersion: catalog.version,
-    inputs: blobs.map(({ blob }) => ({ path: blob.sourceFile, bytes: blob.sizeBytes, sha256: blob.blobSha256 })),
+    inputs,
   };
   const report = renderReport({ blobs: blobs.length, occurrences, paragraphs: statistics, episodes: episodeRows, linkCounts: tally.counts, rejects, manifest: provenance });
   await writeFile(path.join(staging, "report.html"), report);
@@ -400,7 +413,7 @@ async function writeAll<T extends object>(schema: Parameters<typeof openTableWri
   return writer.close();
 }
 
-const bySourceAndLine = (a: Reject, b: Reject) => (a.sourceFile < b.sourceFile ? -1 : a.sourceFile > b.sourceFile ? 1 : a.lineStart - b.lineStart);
+const bySourceAndLine = (a: Reject, b: Reject) => compareSourceFiles(a.sourceFile, b.sourceFile) || a.lineStart - b.lineStart;
 
 /** The manifest of OUT when it was built with `buildKey` and every output file still has its recorded hash. */
 async function upToDateManifest(outDir: string, buildKey: string): Promise<Manifest | null> {
@@ -473,7 +486,9 @@ async function main(): Promise<number> {
     }
     return 0;
   } catch (error) {
-    toStderr(describeFailure(error, process.env.DEBUG === "1"));
+    const debug = process.env.DEBUG === "1";
+    // The one line may quote file names and text from RAW; a stack trace is for developers.
+    toStderr(debug ? describeFailure(error, true) : forTerminal(describeFailure(error, false)));
     return error instanceof BuildInterrupted ? error.exitCode : 1;
   }
 }

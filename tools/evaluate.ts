@@ -5,6 +5,7 @@ import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { parse } from "csv-parse/sync";
 import { buildDataset } from "../pipeline/run.js";
+import { forTerminal } from "../pipeline/terminal.js";
 
 /**
  * Scores a build against hand labels (tests/fixtures/gold.csv): episode accuracy on the
@@ -94,7 +95,7 @@ function describeMiss(label: GoldLine, prediction: Prediction): string {
   const got = prediction.episodeCode ? `${prediction.episodeCode} (${prediction.episodeScore})` : "none";
   const runnerUp = prediction.runnerUp ? `${prediction.runnerUp} (${prediction.runnerUpScore})` : "-";
   const language = prediction.language === label.language ? "" : `  language: expected ${label.language}, got ${prediction.language}`;
-  return `${label.source_file}:${label.line}  expected ${label.episode}, got ${got}, runner-up ${runnerUp}${language}\n    ${prediction.text.slice(0, 110)}…`;
+  return `${forTerminal(label.source_file)}:${label.line}  expected ${label.episode}, got ${got}, runner-up ${runnerUp}${language}\n    ${forTerminal(prediction.text.slice(0, 110))}…`;
 }
 
 const percent = (part: number, whole: number) => (whole === 0 ? "    -" : `${((100 * part) / whole).toFixed(1).padStart(5)}%`);
@@ -108,7 +109,7 @@ export function formatEvaluation({ overall, perBlob, perLanguage, misses }: Eval
     header,
     line("all", overall),
     "",
-    ...[...perBlob].sort(([a], [b]) => (a < b ? -1 : 1)).map(([blob, tally]) => line(blob, tally)),
+    ...[...perBlob].sort(([a], [b]) => (a < b ? -1 : 1)).map(([blob, tally]) => line(forTerminal(blob), tally)),
     "",
     ...[...perLanguage].sort(([a], [b]) => (a < b ? -1 : 1)).map(([language, tally]) => line(`language ${language}`, tally)),
     "",
