@@ -2,6 +2,18 @@
 RAW ?= raw
 OUT ?= out
 GOLD ?= tests/fixtures/gold.csv
+DIFF_JSON ?= diff.json
+# corpus: its size; OUT names the corpus folder there (default corpus-<SIZE>).
+SIZE ?= 10MB
+# bench: corpus sizes and repetitions (REPEAT=3 for medians of three).
+SIZES ?= 100MB 1GB
+REPEAT ?= 1
+
+# Values reach commands as one shell word each, taken literally: make expands nothing in
+# them ($(value), and unexport, because make expands what it exports) and the shell nothing
+# either (single quotes, each ' written as '\''). So REF='`touch x`' is text, never a command.
+quote = '$(subst ','\'',$(value $(1)))'
+unexport RAW OUT GOLD REF OLD NEW DIFF_JSON EXIT_CODE STRICT THREADS CACHE DEBUG SIZE SIZES REPEAT
 
 .PHONY: build-dataset test typecheck evaluate explain docs diff notebook corpus bench
 
@@ -10,7 +22,8 @@ node_modules/.package-lock.json: package.json package-lock.json
 	@touch $@
 
 build-dataset: node_modules/.package-lock.json
-	npx tsx pipeline/run.ts --raw "$(RAW)" --out "$(OUT)" $(if $(filter 1,$(STRICT)),--strict) $(if $(THREADS),--threads "$(THREADS)") $(if $(CACHE),--cache "$(CACHE)")
+	DEBUG=$(call quote,DEBUG) npx tsx pipeline/run.ts --raw $(call quote,RAW) --out $(call quote,OUT) $(if $(filter 1,$(value STRICT)),--strict) \
+	  $(if $(value THREADS),--threads $(call quote,THREADS)) $(if $(value CACHE),--cache $(call quote,CACHE))
 
 typecheck: node_modules/.package-lock.json
 	npx tsc --noEmit
@@ -19,30 +32,28 @@ test: node_modules/.package-lock.json typecheck
 	npx vitest run
 
 evaluate: node_modules/.package-lock.json
-	npx tsx tools/evaluate.ts --raw "$(RAW)" --gold "$(GOLD)"
+	npx tsx tools/evaluate.ts --raw $(call quote,RAW) --gold $(call quote,GOLD)
 
 explain: node_modules/.package-lock.json
-	npx tsx tools/explain.ts --ref "$(REF)" --out "$(OUT)" --raw "$(RAW)"
+	npx tsx tools/explain.ts --ref $(call quote,REF) --out $(call quote,OUT) --raw $(call quote,RAW)
 
 docs: node_modules/.package-lock.json
 	npx tsx tools/data-dictionary.ts
 
-DIFF_JSON ?= diff.json
+# Exits 0 whether or not anything changed (the output says which); EXIT_CODE=1 makes a
+# change fail it, like `git diff --exit-code` (make reports any failure as exit 2).
 diff: node_modules/.package-lock.json
-	@npx tsx tools/diff.ts --old "$(OLD)" --new "$(NEW)" --json "$(DIFF_JSON)"
+	@npx tsx tools/diff.ts --old $(call quote,OLD) --new $(call quote,NEW) --json $(call quote,DIFF_JSON) $(if $(filter 1,$(value EXIT_CODE)),--exit-code)
 
 # Executes notebooks/explore.ipynb against OUT with Debian's Jupyter (python3-ipykernel,
 # python3-pandas, python3-matplotlib); fails when a cell fails.
 notebook:
-	OUT="$(abspath $(OUT))" RAW="$(abspath $(RAW))" PATH="/usr/bin:$$PATH" jupyter nbconvert --to notebook --execute notebooks/explore.ipynb --output-dir "$$(mktemp -d)"
+	OUT="$$(realpath -m -- $(call quote,OUT))" RAW="$$(realpath -m -- $(call quote,RAW))" PATH="/usr/bin:$$PATH" jupyter nbconvert --to notebook --execute notebooks/explore.ipynb --output-dir "$$(mktemp -d)"
 
 # A synthetic corpus for scale tests; OUT here names the corpus folder (default corpus-<SIZE>).
-SIZE ?= 10MB
 corpus: node_modules/.package-lock.json
-	npx tsx tools/corpus.ts --size "$(SIZE)" --out "$(if $(filter command line,$(origin OUT)),$(OUT),corpus-$(SIZE))"
+	npx tsx tools/corpus.ts --size $(call quote,SIZE) --out $(if $(filter command line,$(origin OUT)),$(call quote,OUT),corpus-$(call quote,SIZE))
 
 # Speed and memory on synthetic corpora (not a test); REPEAT=3 for medians of three.
-SIZES ?= 100MB 1GB
-REPEAT ?= 1
 bench: node_modules/.package-lock.json
-	npx tsx tools/bench.ts --sizes "$(SIZES)" --repeat "$(REPEAT)"
+	npx tsx tools/bench.ts --sizes $(call quote,SIZES) --repeat $(call quote,REPEAT)

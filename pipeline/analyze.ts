@@ -7,7 +7,7 @@ import type { Linker } from "./link/decide.js";
 import { scoreParagraph, type ParagraphEvidence } from "./link/evidence.js";
 import { nearDupFingerprint, type NearDupFingerprint } from "./neardup.js";
 import { BlobSplitter, type SplitPiece } from "./split.js";
-import { normalizeText, paragraphIdOf } from "./text.js";
+import { paragraphIdOf } from "./text.js";
 import { validateRecords } from "./validate.js";
 
 /**
@@ -95,9 +95,8 @@ export async function analyzeBlob(
   let batch: AnalyzedOccurrence[] = [];
   let batchText = 0;
 
-  const analyseOccurrence = async ({ text, lineStart, lineEnd, byteStart, byteEnd }: SplitPiece & { kind: "paragraph" }): Promise<AnalyzedOccurrence> => {
+  const analyseOccurrence = async ({ text, normalizedText, lineStart, lineEnd, byteStart, byteEnd }: SplitPiece & { kind: "paragraph" }): Promise<AnalyzedOccurrence> => {
     validateRecords(occurrenceSchema, [{ sourceFile, lineStart, lineEnd, byteStart, byteEnd, blobSha256: blob.blobSha256, text }], "split → dedup");
-    const normalizedText = normalizeText(text);
     const paragraphId = paragraphIdOf(normalizedText);
     const { paragraphNumber: ordinal, first } = paragraphsInBlob.add(paragraphId);
     let paragraph: AnalyzedParagraph | undefined;

@@ -1,17 +1,16 @@
-import path from "node:path";
 import { parentPort, workerData } from "node:worker_threads";
 import type { Blob, Reject } from "../schemas/records.js";
 import { analyzeBlob, type AnalysisTools } from "./analyze.js";
 import { AnalysisCache } from "./cache.js";
 import { readFileChunks } from "./chunks.js";
-import { readRawFile } from "./ingest.js";
+import { absolutePathOf, readRawFile, type InputFile, type RawFile } from "./ingest.js";
 import { loadLanguageIdentifier } from "./language.js";
 import { loadLinker } from "./link/linker.js";
 import { serveTasks } from "./pool.js";
 
 /**
  * A worker thread of the per-blob stage: scans one blob (hash, checks, layout), and unless
- * the cache already holds its analysis, reads it again to analyse it, writing the entry
+ * the cache already holds its analysis intact, reads it again to analyse it, writing the entry
  * batch by batch. Only progress (bytes analysed) and a small summary travel back to the
  * main thread; the analysis itself goes through the cache.
  */
@@ -23,8 +22,8 @@ export interface BlobWorkerSetup {
 }
 
 export type BlobTaskResult =
-  | { kind: "reject"; reject: Reject }
-  | { kind: "blob"; blob: Blob; cacheKey: string; cached: boolean };
+  | { kind: "reject"; reject: Reject; input: InputFile }
+  | { kind: "blob"; blob: Blob; cacheKey: string; cached: boolean; damagedEntry?: string };
 
 const { setup } = workerData as { setup: BlobWorkerSetup };
 const cache = new AnalysisCache(setup.cacheDirectory, setup.analysisVersion);
@@ -35,20 +34,24 @@ const loadTools = async (): Promise<AnalysisTools> => {
   return { identifier, linker };
 };
 
-serveTasks(parentPort!, async ({ sourceFile }: { sourceFile: string }, reportProgress): Promise<BlobTaskResult> => {
-  const ingested = await readRawFile(setup.rawDir, sourceFile);
+serveTasks(parentPort!, async (file: RawFile, reportProgress): Promise<BlobTaskResult> => {
+  const ingested = await readRawFile(setup.rawDir, file);
   if (ingested.kind === "reject") return ingested;
   const { scanned } = ingested;
   const cacheKey = cache.keyOf(scanned.blob.blobSha256);
-  if (await cache.has(cacheKey)) return { kind: "blob", blob: scanned.blob, cacheKey, cached: true };
+  const state = await cache.check(cacheKey);
+  if (state === "valid") return { kind: "blob", blob: scanned.blob, cacheKey, cached: true };
+  // A damaged entry is never trusted: it is analysed again, and the main thread says so.
+  const damagedEntry = state === "missing" ? undefined : `cache entry ${cache.entryPath(cacheKey)} was damaged (${state.damaged}); ${file.sourceFile} was analysed again`;
+  if (damagedEntry) await cache.drop(cacheKey);
   const analysisTools = await (tools ??= loadTools());
   const entry = await cache.create(cacheKey);
   try {
-    const chunks = readFileChunks(path.join(setup.rawDir, sourceFile));
+    const chunks = readFileChunks(absolutePathOf(setup.rawDir, file.path));
     await entry.commit(await analyzeBlob(scanned, chunks, analysisTools, (batch) => entry.append(batch), { reportBytes: reportProgress }));
   } catch (error) {
     await entry.discard();
     throw error;
   }
-  return { kind: "blob", blob: scanned.blob, cacheKey, cached: false };
+  return { kind: "blob", blob: scanned.blob, cacheKey, cached: false, ...(damagedEntry && { damagedEntry }) };
 });

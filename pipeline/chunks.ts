@@ -1,3 +1,4 @@
+import type { PathLike } from "node:fs";
 import { open, type FileHandle } from "node:fs/promises";
 
 /**
@@ -7,13 +8,13 @@ import { open, type FileHandle } from "node:fs/promises";
  */
 export const CHUNK_BYTES = 1 << 20;
 
-export type OpenFile = (fullPath: string) => Promise<FileHandle>;
+export type OpenFile = (fullPath: PathLike) => Promise<FileHandle>;
 
 /**
  * The file's bytes in order, CHUNK_BYTES at a time. Each chunk is a view of one reused
  * buffer: it is valid until the next chunk is asked for, so consumers copy what they keep.
  */
-export async function* readFileChunks(fullPath: string, openFile: OpenFile = (file) => open(file, "r")): AsyncGenerator<Uint8Array> {
+export async function* readFileChunks(fullPath: PathLike, openFile: OpenFile = (file) => open(file, "r")): AsyncGenerator<Uint8Array> {
   const handle = await openFile(fullPath);
   try {
     const buffer = new Uint8Array(CHUNK_BYTES);

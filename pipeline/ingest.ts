@@ -1,10 +1,14 @@
+import { isUtf8 } from "node:buffer";
 import { createHash } from "node:crypto";
 import { lstat, readdir, realpath } from "node:fs/promises";
 import path from "node:path";
+import type { Manifest } from "../schemas/manifest.js";
 import type { Blob, Reject } from "../schemas/records.js";
 import { CHUNK_BYTES, chunksOf, readFileChunks, type OpenFile } from "./chunks.js";
+import { compareSourceFiles, sourceFileOf } from "./file-names.js";
 import { LineReader } from "./lines.js";
 import { LayoutStatistics, type BlobLayout } from "./split.js";
+import { sha256OfFile } from "./text.js";
 
 /** A blob that is UTF-8 text, as the scan pass found it: what the split pass needs to read it again. */
 export interface ScannedBlob {
@@ -14,50 +18,112 @@ export interface ScannedBlob {
   layout: BlobLayout;
 }
 
-export type IngestResult = { kind: "blob"; scanned: ScannedBlob } | { kind: "reject"; reject: Reject };
+/** What the manifest records of an input file: its size, and its SHA-256 when the build read it. */
+export type InputFile = Manifest["inputs"][number];
+
+export type IngestResult = { kind: "blob"; scanned: ScannedBlob } | { kind: "reject"; reject: Reject; input: InputFile };
+
+/** A file found under RAW. */
+export interface RawFile {
+  /** How the outputs name it (see file-names.ts). */
+  sourceFile: string;
+  /** Its path relative to RAW, `/`-separated, as the file system's bytes. */
+  path: Uint8Array;
+}
+
+export interface RawListing {
+  files: RawFile[];
+  /** One per folder that could not be read; its `source_file` ends in `/`. */
+  folderRejects: Reject[];
+}
+
+/** Lists a folder, given its full path as bytes; names come as bytes too. */
+export type ReadDirectory = (fullPath: Buffer) => Promise<Array<{ name: Buffer; isDirectory(): boolean }>>;
+
+const readDirectory: ReadDirectory = (fullPath) => readdir(fullPath, { encoding: "buffer", withFileTypes: true });
 
 const UTF8_BOM = [0xef, 0xbb, 0xbf];
 const LINE_FEED = 0x0a;
 const CARRIAGE_RETURN = 0x0d;
+const SLASH = Buffer.from("/");
 
 /**
- * Every regular file under `rawDir`, recursively, as `/`-separated paths relative to it,
- * in sorted order (code-point order, independent of locale and file system).
+ * Every file under `rawDir`, recursively, in compareSourceFiles order: everything that is not a
+ * folder, links and devices included, for readRawFile to refuse. Names are read as bytes, so a
+ * name that is not UTF-8 is still told apart from every other one. A folder that cannot be read
+ * (permissions, a path longer than the system allows) is a reject rather than a failed build;
+ * only RAW itself must be readable.
  */
-export async function listRawFiles(rawDir: string): Promise<string[]> {
-  const found: string[] = [];
-  async function walk(relativeDir: string): Promise<void> {
-    const entries = await readdir(path.join(rawDir, relativeDir), { withFileTypes: true });
+export async function listRawFiles(rawDir: string, read: ReadDirectory = readDirectory): Promise<RawListing> {
+  const files: RawFile[] = [];
+  const folderRejects: Reject[] = [];
+  async function walk(relativeDir: Buffer | null): Promise<void> {
+    let entries: Awaited<ReturnType<ReadDirectory>>;
+    try {
+      entries = await read(relativeDir === null ? Buffer.from(rawDir) : absolutePathOf(rawDir, relativeDir));
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (relativeDir === null || code === undefined) throw error;
+      const reason = `${unreadableReason(code, "folder")}; none of the files in it were read`;
+      folderRejects.push({ sourceFile: `${sourceFileOf(relativeDir)}/`, lineStart: 0, lineEnd: 0, reason });
+      return;
+    }
     for (const entry of entries) {
-      const relativePath = relativeDir ? `${relativeDir}/${entry.name}` : entry.name;
+      const relativePath = relativeDir === null ? entry.name : Buffer.concat([relativeDir, SLASH, entry.name]);
       if (entry.isDirectory()) await walk(relativePath);
-      else found.push(relativePath);
+      else files.push({ sourceFile: sourceFileOf(relativePath), path: relativePath });
     }
   }
-  await walk("");
-  return found.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  await walk(null);
+  return { files: files.sort((a, b) => compareSourceFiles(a.sourceFile, b.sourceFile)), folderRejects };
 }
+
+/** The full path of a file under RAW, as bytes (its name need not be UTF-8). */
+export function absolutePathOf(rawDir: string, relativePath: Uint8Array): Buffer {
+  return Buffer.concat([Buffer.from(rawDir), SLASH, relativePath]);
+}
+
+/** Why a file or folder the file system refused could not be read, and what to do (by its error code). */
+function unreadableReason(code: string, kind: "file" | "folder"): string {
+  if (code === "ENAMETOOLONG") {
+    return "cannot be read (ENAMETOOLONG): its path is longer than the system allows (PATH_MAX); move it nearer the top of RAW or shorten the names on its path";
+  }
+  if (code === "EACCES" || code === "EPERM") return `cannot be read (${code}); check the ${kind}'s permissions`;
+  return `cannot be read (${code}); check that the ${kind} still exists and can be read`;
+}
+
+const NAME_NOT_UTF8 =
+  "file name is not valid UTF-8: source_file writes each byte that is not UTF-8 as \\xHH and a backslash as \\\\, " +
+  "so that no two names read alike; rename the file in UTF-8 (e.g. convmv -f latin1 -t utf-8 --notest)";
 
 /** The largest blob: its byte offsets must fit the 32-bit byte_start and byte_end columns. */
 export const MAX_BLOB_BYTES = 2 ** 31 - 1;
 
-/** Scans one listed file, refusing anything that is not a regular file inside RAW. */
-export async function readRawFile(rawDir: string, sourceFile: string, openFile?: OpenFile): Promise<IngestResult> {
-  const fullPath = path.join(rawDir, sourceFile);
-  const wholeFile = (reason: string): IngestResult => ({ kind: "reject", reject: { sourceFile, lineStart: 0, lineEnd: 0, reason } });
+/** Scans one listed file, refusing anything that is not a regular file inside RAW with a UTF-8 name. */
+export async function readRawFile(rawDir: string, { sourceFile, path: relativePath }: RawFile, openFile?: OpenFile): Promise<IngestResult> {
+  const fullPath = absolutePathOf(rawDir, relativePath);
+  let bytes: number | null = null;
+  const wholeFile = (reason: string, sha256: string | null = null): IngestResult => ({
+    kind: "reject",
+    reject: { sourceFile, lineStart: 0, lineEnd: 0, reason },
+    input: { path: sourceFile, bytes, sha256 },
+  });
   try {
     const stats = await lstat(fullPath);
     if (stats.isSymbolicLink()) {
-      const target = await realpath(fullPath).catch(() => null);
-      const rawRoot = await realpath(rawDir);
+      const target = await realpath(fullPath, { encoding: "buffer" }).catch(() => null);
+      const rawRoot = await realpath(rawDir, { encoding: "buffer" });
       if (target === null) return wholeFile("symbolic link whose target does not exist; replace it with the file itself");
-      if (!target.startsWith(rawRoot + path.sep)) return wholeFile("symbolic link pointing outside RAW; the build never reads outside RAW: copy the file in instead");
+      const inside = target.length > rawRoot.length && target[rawRoot.length] === path.sep.charCodeAt(0) && target.subarray(0, rawRoot.length).equals(rawRoot);
+      if (!inside) return wholeFile("symbolic link pointing outside RAW; the build never reads outside RAW: copy the file in instead");
       return wholeFile("symbolic link inside RAW; its target is read on its own, so the link is skipped to avoid counting the file twice");
     }
     if (!stats.isFile()) return wholeFile("not a regular file (device, socket or FIFO); remove it from RAW");
+    bytes = stats.size;
     if (stats.size > MAX_BLOB_BYTES) {
       return wholeFile(`${stats.size} bytes, more than the ${MAX_BLOB_BYTES} a blob may have (byte offsets are 32-bit columns); split the file into smaller ones`);
     }
+    if (!isUtf8(relativePath)) return wholeFile(NAME_NOT_UTF8, await sha256OfFile(fullPath));
     const scanner = new BlobScanner(sourceFile);
     for await (const chunk of readFileChunks(fullPath, openFile)) scanner.push(chunk);
     return scanner.finish();
@@ -65,7 +131,7 @@ export async function readRawFile(rawDir: string, sourceFile: string, openFile?:
     // Only the file system's errors are about the input; anything else is a bug to surface.
     const code = (error as NodeJS.ErrnoException).code;
     if (code === undefined) throw error;
-    return wholeFile(`cannot be read (${code}); check the file's permissions`);
+    return wholeFile(unreadableReason(code, "file"));
   }
 }
 
@@ -135,6 +201,7 @@ class BlobScanner {
     const reject = (reason: string): IngestResult => ({
       kind: "reject",
       reject: { sourceFile: this.sourceFile, lineStart: lineCount === 0 ? 0 : 1, lineEnd: lineCount, reason },
+      input: { path: this.sourceFile, bytes: this.size, sha256: this.hash.digest("hex") },
     });
     if (this.utf16) return reject("UTF-16 text (byte order mark FF FE or FE FF); convert it to UTF-8, e.g. iconv -f UTF-16 -t UTF-8");
     if (this.nulAt !== -1) return reject(`binary file: NUL byte at offset ${this.nulAt}; only UTF-8 text files belong in RAW`);
@@ -235,7 +302,7 @@ function unfinishedSequence(recent: Uint8Array): Uint8Array {
   return new Uint8Array(0);
 }
 
-function firstInvalidUtf8Offset(bytes: Uint8Array): number {
+export function firstInvalidUtf8Offset(bytes: Uint8Array): number {
   // Decoding ever-longer prefixes in streaming mode finds the first byte that cannot start or continue a sequence.
   const decoder = new TextDecoder("utf-8", { fatal: true });
   for (let i = 0; i < bytes.length; i++) {

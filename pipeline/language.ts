@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { eld } from "eld/large";
 import { getLIDModel } from "fasttext.wasm.js";
 import type { LanguageFields } from "../schemas/records.js";
+import { roundedProbability } from "./probability.js";
 import { sha256Hex } from "./text.js";
 
 /**
@@ -98,6 +99,6 @@ function languagesByLabel(labels: { size(): number; get(index: number): string }
 /** The language fields of one paragraph; fastText reads one line, and normalised text has no line breaks. */
 export async function identifyLanguage(normalizedText: string, identifier: LanguageIdentifier): Promise<LanguageFields> {
   const { language, score } = await identifier.identify(normalizedText);
-  const languageScore = Math.min(1, Math.round(score * 1e4) / 1e4);
+  const languageScore = roundedProbability(score);
   return { language: languageScore >= LANGUAGE_CONFIDENCE_THRESHOLD ? language : "und", languageScore };
 }

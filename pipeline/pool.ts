@@ -27,27 +27,30 @@ export class WorkerPool<Task, Result> {
     const id = this.nextId++;
     try {
       return await new Promise<Result>((resolve, reject) => {
-        const onMessage = (message: { id: number; result?: Result; error?: { name: string; message: string }; progress?: number }) => {
+        const onMessage = (message: { id: number; result?: Result; error?: TransferredError; progress?: number }) => {
           if (message.id !== id) return;
           if (message.progress !== undefined) {
             onProgress?.(message.progress);
             return;
           }
           cleanUp();
-          // A PipelineError (bad input the build must stop on) keeps its kind across the thread boundary.
-          if (message.error) reject(message.error.name === "PipelineError" ? new PipelineError(message.error.message) : new Error(message.error.message));
+          if (message.error) reject(rebuiltError(message.error));
           else resolve(message.result!);
         };
         const onError = (error: Error) => {
           cleanUp();
           reject(error);
         };
+        // A worker terminated by close() (the build was interrupted) answers nothing more.
+        const onExit = () => onError(new Error("the worker thread stopped before it finished its task"));
         const cleanUp = () => {
           worker.off("message", onMessage);
           worker.off("error", onError);
+          worker.off("exit", onExit);
         };
         worker.on("message", onMessage);
         worker.on("error", onError);
+        worker.on("exit", onExit);
         worker.postMessage({ id, task });
       });
     } finally {
@@ -62,6 +65,20 @@ export class WorkerPool<Task, Result> {
   }
 }
 
+/** What of an error crosses the thread boundary: its kind and, for a system error, what failed where. */
+interface TransferredError {
+  name: string;
+  message: string;
+  code?: string;
+  syscall?: string;
+  path?: string;
+}
+
+function rebuiltError({ name, message, ...system }: TransferredError): Error {
+  // A PipelineError (bad input the build must stop on) keeps its kind across the thread boundary.
+  return name === "PipelineError" ? new PipelineError(message) : Object.assign(new Error(message), system);
+}
+
 /** The worker side: answers each task with `handle`'s result or the error it threw; `handle` may report progress on the way. */
 export function serveTasks<Task, Result>(
   port: import("node:worker_threads").MessagePort,
@@ -71,8 +88,9 @@ export function serveTasks<Task, Result>(
     try {
       port.postMessage({ id, result: await handle(task, (progress) => port.postMessage({ id, progress })) });
     } catch (error) {
-      const { name, message } = error instanceof Error ? error : new Error(String(error));
-      port.postMessage({ id, error: { name, message } });
+      const { name, message, code, syscall, path } = (error instanceof Error ? error : new Error(String(error))) as NodeJS.ErrnoException;
+      const transferred: TransferredError = { name, message, ...(code && { code }), ...(syscall && { syscall }), ...(path && { path }) };
+      port.postMessage({ id, error: transferred });
     }
   });
 }

@@ -25,6 +25,12 @@ export interface ReportInput {
 const LINKS_TO_REVIEW = 15;
 
 /**
+ * A CSV cell that begins with one of these opens as a formula in Excel, LibreOffice Calc and
+ * Google Sheets. The data keeps texts and names as written; the report and docs/DATA.md warn.
+ */
+export const FORMULA_START = /^[=+\-@\t\r]/;
+
+/**
  * What the report shows of the paragraphs, gathered row by row as they are written, so
  * the report never needs the table in memory: counts, score histograms, and the weakest
  * links (a short list kept sorted).
@@ -33,6 +39,8 @@ export class ParagraphStatistics {
   paragraphs = 0;
   linked = 0;
   clusters = 0;
+  /** Paragraph texts a spreadsheet would read as a formula (FORMULA_START). */
+  formulaLikeTexts = 0;
   readonly languages = new Map<string, number>();
   readonly linkedByLanguage = new Map<string, number>();
   readonly languageScoreBins = Array.from({ length: 10 }, () => 0);
@@ -42,6 +50,7 @@ export class ParagraphStatistics {
   observe(row: ParagraphRow): void {
     this.paragraphs++;
     if (row.nearDupCluster === row.paragraphId) this.clusters++;
+    if (FORMULA_START.test(row.text)) this.formulaLikeTexts++;
     this.languages.set(row.language, (this.languages.get(row.language) ?? 0) + 1);
     this.languageScoreBins[binOf(row.languageScore)]!++;
     if (row.episodeScore === null) return;
@@ -189,6 +198,7 @@ export function renderReport({ blobs, occurrences, paragraphs, episodes, linkCou
   const episodesCovered = episodes.filter((episode) => episode.paragraphCount > 0).length;
   const languages = [...paragraphs.languages].sort(([a, x], [b, y]) => y - x || (a < b ? -1 : 1));
   const abstained = paragraphs.paragraphs - paragraphs.linked;
+  const formulaLikeNames = new Set([...manifest.inputs.map((input) => input.path), ...rejects.map((reject) => reject.sourceFile)].filter((name) => FORMULA_START.test(name)));
 
   return `<!doctype html>
 <html lang="en">
@@ -251,6 +261,9 @@ ${table(
 
 <h2>Rejected input</h2>
 ${rejects.length === 0 ? "<p>Nothing was rejected.</p>" : table(["file", "lines", "reason"], rejects.map((r) => [r.sourceFile, `${r.lineStart}-${r.lineEnd}`, r.reason]))}
+
+<h2>Opening the CSV files in a spreadsheet</h2>
+<p>Texts and file names are written as they are in RAW. A CSV cell that begins with <code>=</code>, <code>+</code>, <code>-</code> or <code>@</code> (or a tab or carriage return) opens as a formula in Excel, LibreOffice Calc and Google Sheets: it may show something other than the text, or run whatever the raw text wrote. Import the CSV files with every column as text (and formulas off), or read the Parquet or Arrow files. In this build ${paragraphs.formulaLikeTexts} paragraph text(s) and ${formulaLikeNames.size} <code>source_file</code> name(s) begin with such a character.</p>
 </body>
 </html>
 `;

@@ -1,13 +1,16 @@
 import { closeSync, openSync, readSync, writeSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { isAlive } from "./lock.js";
 
 type SpilledArray = Float64Array | Uint32Array | Uint8Array;
 
 /**
  * A temporary folder for spill files that closes every file it made when it is removed,
- * whether the build finished or stopped on an error.
+ * whether the build finished or stopped on an error. Its name holds the process id and it
+ * holds a marker file, so that the folder of a killed build (SIGKILL, a power cut) is
+ * recognised and removed by a later one, and nothing else is.
  */
 export class ScratchDirectory {
   private readonly files: Array<SpillFile<SpilledArray>> = [];
@@ -15,7 +18,20 @@ export class ScratchDirectory {
   private constructor(readonly path: string) {}
 
   static async create(prefix: string): Promise<ScratchDirectory> {
-    return new ScratchDirectory(await mkdtemp(path.join(os.tmpdir(), prefix)));
+    const folder = await mkdtemp(path.join(os.tmpdir(), `${prefix}${process.pid}-`));
+    await writeFile(path.join(folder, SCRATCH_MARKER), SCRATCH_MARKER_TEXT);
+    return new ScratchDirectory(folder);
+  }
+
+  /** Removes the scratch folders with this prefix of processes that are gone. */
+  static async clearLeftovers(prefix: string): Promise<void> {
+    for (const name of await readdir(os.tmpdir()).catch(() => [] as string[])) {
+      if (!name.startsWith(prefix)) continue;
+      const pid = /^(\d+)-/.exec(name.slice(prefix.length))?.[1];
+      const folder = path.join(os.tmpdir(), name);
+      if (pid === undefined || isAlive(Number(pid))) continue;
+      if ((await readFile(path.join(folder, SCRATCH_MARKER), "utf8").catch(() => null)) === SCRATCH_MARKER_TEXT) await rm(folder, { recursive: true, force: true });
+    }
   }
 
   spillFile<A extends SpilledArray>(name: string, allocate: (length: number) => A): SpillFile<A> {
@@ -29,6 +45,9 @@ export class ScratchDirectory {
     await rm(this.path, { recursive: true, force: true });
   }
 }
+
+const SCRATCH_MARKER = ".satc-scratch";
+const SCRATCH_MARKER_TEXT = "Scratch files of a satc-episode-dataset build; removed when the build ends, or by a later build if it was killed.\n";
 
 /** Values kept in memory before they are written out. */
 const BUFFERED_VALUES = 1 << 15;
@@ -99,7 +118,12 @@ export class SpillFile<A extends SpilledArray> {
   private flush(): void {
     if (this.buffered === 0) return;
     const bytes = new Uint8Array(this.buffer.buffer, 0, this.buffered * this.buffer.BYTES_PER_ELEMENT);
-    for (let done = 0; done < bytes.length; ) done += writeSync(this.descriptor, bytes, done, bytes.length - done, this.written * this.buffer.BYTES_PER_ELEMENT + done);
+    try {
+      for (let done = 0; done < bytes.length; ) done += writeSync(this.descriptor, bytes, done, bytes.length - done, this.written * this.buffer.BYTES_PER_ELEMENT + done);
+    } catch (error) {
+      // A write through a descriptor names no file; the message must (a full TMPDIR).
+      throw Object.assign(error as NodeJS.ErrnoException, { path: (error as NodeJS.ErrnoException).path ?? this.path });
+    }
     this.written += this.buffered;
     this.buffered = 0;
   }

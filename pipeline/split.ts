@@ -4,6 +4,7 @@ import { CHUNK_BYTES, chunksOf } from "./chunks.js";
 import { GrowableArray } from "./growable.js";
 import type { ScannedBlob } from "./ingest.js";
 import { LineReader, type Line } from "./lines.js";
+import { normalizeText } from "./text.js";
 import { NothingLostAudit, PipelineError } from "./validate.js";
 
 export type BlobLayout = "line-per-paragraph" | "blank-line-blocks";
@@ -20,7 +21,7 @@ const MIN_WRAP_WIDTH = 40;
 
 /** A paragraph with its provenance, or lines that could not become one, in line order. */
 export type SplitPiece =
-  | { kind: "paragraph"; lineStart: number; lineEnd: number; byteStart: number; byteEnd: number; text: string }
+  | { kind: "paragraph"; lineStart: number; lineEnd: number; byteStart: number; byteEnd: number; text: string; normalizedText: string }
   | { kind: "reject"; lineStart: number; lineEnd: number; reason: string };
 
 /**
@@ -97,7 +98,10 @@ class ParagraphSplitter {
 const byteStartOf = (line: Line) => line.byteStart + line.leadingBytes;
 const byteEndOf = (line: Line) => line.byteEnd - line.trailingBytes;
 
-/** `texts` is null only past the limit: a line's text is dropped only beyond it. */
+/**
+ * `texts` is null only past the limit: a line's text is dropped only beyond it. The
+ * normalised text (text.ts) travels with the paragraph, since its id is derived from it.
+ */
 function pieceOf(first: Line, last: Line, texts: string[] | null): SplitPiece {
   const [byteStart, byteEnd] = [byteStartOf(first), byteEndOf(last)];
   const [lineStart, lineEnd] = [first.number, last.number];
@@ -111,7 +115,18 @@ function pieceOf(first: Line, last: Line, texts: string[] | null): SplitPiece {
         "a description is never this long: split the text into paragraphs or remove it",
     };
   }
-  return { kind: "paragraph", lineStart, lineEnd, byteStart, byteEnd, text: texts!.join(" ") };
+  const text = texts!.join(" ");
+  const normalizedText = normalizeText(text);
+  // Only invisible format characters: nothing to read, and every such line would share one id.
+  if (normalizedText === "") {
+    return {
+      kind: "reject",
+      lineStart,
+      lineEnd,
+      reason: "no visible text: only invisible characters (zero-width spaces, soft hyphens, bidi controls, a BOM); delete the line or write its text",
+    };
+  }
+  return { kind: "paragraph", lineStart, lineEnd, byteStart, byteEnd, text, normalizedText };
 }
 
 /**

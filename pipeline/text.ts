@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
+import { createReadStream, type PathLike } from "node:fs";
 
 /**
  * Invisible format characters that change bytes but not what a reader sees: zero-width
@@ -28,7 +28,7 @@ export function sha256Hex(data: Uint8Array | string): string {
 }
 
 /** The SHA-256 of a file, read as a stream so that a large output is never held whole. */
-export async function sha256OfFile(filePath: string): Promise<string> {
+export async function sha256OfFile(filePath: PathLike): Promise<string> {
   const hash = createHash("sha256");
   for await (const chunk of createReadStream(filePath)) hash.update(chunk as Buffer);
   return hash.digest("hex");

@@ -12,7 +12,12 @@ const doc = (description: string, example: unknown) => ({ description, example }
 const sourceFile = z
   .string()
   .min(1)
-  .meta(doc("Path of the raw blob relative to RAW, with `/` separators.", "004_a58078538e24c6c1.txt"));
+  .meta(
+    doc(
+      "Path of the raw file relative to RAW, with `/` separators, as UTF-8 text; a backslash is written `\\\\` and a byte of the name that is not UTF-8 `\\xHH` (pipeline/file-names.ts).",
+      "004_a58078538e24c6c1.txt",
+    ),
+  );
 const blobSha256 = z
   .string()
   .regex(/^[0-9a-f]{64}$/)

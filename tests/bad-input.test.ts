@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { readRawFile } from "../pipeline/ingest.js";
 import { buildDataset, type BuildSummary } from "../pipeline/run.js";
 import { PipelineError } from "../pipeline/validate.js";
+import { rawFile } from "./helpers.js";
 import { readCsvRows, type Row } from "./readers.js";
 
 /**
@@ -98,7 +99,7 @@ describe("bad input", () => {
     const denied = async () => {
       throw Object.assign(new Error("permission denied"), { code: "EACCES" });
     };
-    const result = await readRawFile(raw, "nfc.txt", denied);
+    const result = await readRawFile(raw, rawFile("nfc.txt"), denied);
     expect(result).toMatchObject({ kind: "reject", reject: { sourceFile: "nfc.txt", reason: expect.stringContaining("cannot be read (EACCES)") } });
   });
 });

@@ -57,7 +57,7 @@ describe("AnalysisCache entries", () => {
   it("give back the blob and line rejects from the trailer, and the frames in order with each paragraph's context", async () => {
     const cache = await written(await tempTree({}));
     const key = cache.keyOf("f".repeat(64));
-    expect(await cache.has(key)).toBe(true);
+    expect(await cache.check(key)).toBe("valid");
     const analysis = await cache.open(key);
     expect(analysis.blob).toEqual(trailer.blob);
     expect(analysis.lineRejects).toEqual(trailer.lineRejects);
@@ -81,7 +81,7 @@ describe("AnalysisCache entries", () => {
     const key = cache.keyOf("e".repeat(64));
     const entry = await cache.create(key);
     await entry.append(frames[0]!);
-    expect(await cache.has(key)).toBe(false);
+    expect(await cache.check(key)).toBe("missing");
     await entry.discard();
     expect(await readdir(path.join(directory, key.slice(0, 2)))).toEqual([]);
   });

@@ -1,7 +1,8 @@
 import { mkdtemp, mkdir, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { scanBlob, type ScannedBlob } from "../pipeline/ingest.js";
+import { sourceFileOf } from "../pipeline/file-names.js";
+import { scanBlob, type RawFile, type ScannedBlob } from "../pipeline/ingest.js";
 
 export const utf8 = (text: string) => new Uint8Array(Buffer.from(text, "utf8"));
 
@@ -21,4 +22,10 @@ export async function tempTree(files: Record<string, string | Uint8Array>): Prom
     await writeFile(path.join(root, relativePath), content);
   }
   return root;
+}
+
+/** A file under RAW as listRawFiles finds it, from its path relative to RAW as text or bytes. */
+export function rawFile(relativePath: string | Uint8Array): RawFile {
+  const path = typeof relativePath === "string" ? Buffer.from(relativePath) : relativePath;
+  return { sourceFile: sourceFileOf(path), path };
 }

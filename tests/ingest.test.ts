@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { truncate } from "node:fs/promises";
 import path from "node:path";
 import { countLines, listRawFiles, MAX_BLOB_BYTES, readRawFile, scanBlob } from "../pipeline/ingest.js";
-import { tempTree, utf8 } from "./helpers.js";
+import { rawFile, tempTree, utf8 } from "./helpers.js";
 
 describe("scanBlob", () => {
   it("strips a leading BOM, records it, and hashes the raw bytes", () => {
@@ -89,19 +89,22 @@ describe("countLines", () => {
 describe("listRawFiles and readRawFile", () => {
   it("lists every file recursively in code-point order with / separators", async () => {
     const root = await tempTree({ "b.txt": "b", "a/z.txt": "z", "a/B.txt": "B", "Z.md": "Z" });
-    expect(await listRawFiles(root)).toEqual(["Z.md", "a/B.txt", "a/z.txt", "b.txt"]);
+    const { files, folderRejects } = await listRawFiles(root);
+    expect(files.map((file) => file.sourceFile)).toEqual(["Z.md", "a/B.txt", "a/z.txt", "b.txt"]);
+    expect(files.map((file) => Buffer.from(file.path).toString())).toEqual(["Z.md", "a/B.txt", "a/z.txt", "b.txt"]);
+    expect(folderRejects).toEqual([]);
   });
 
   it("rejects a file too large for 32-bit byte offsets before reading it", async () => {
     const root = await tempTree({ "huge.txt": "" });
     await truncate(path.join(root, "huge.txt"), MAX_BLOB_BYTES + 1); // sparse: no 2 GiB written
-    const result = await readRawFile(root, "huge.txt");
+    const result = await readRawFile(root, rawFile("huge.txt"));
     expect(result.kind === "reject" && result.reject.reason).toMatch(/more than the 2147483647 a blob may have.*split the file/);
   });
 
   it("turns an unreadable path into a reject row rather than an exception", async () => {
     const root = await tempTree({ "a.txt": "a" });
-    const result = await readRawFile(root, "missing.txt");
+    const result = await readRawFile(root, rawFile("missing.txt"));
     expect(result.kind).toBe("reject");
     if (result.kind === "reject") expect(result.reject.reason).toContain("cannot be read (ENOENT)");
   });

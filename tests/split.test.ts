@@ -124,9 +124,9 @@ describe("splitBlob in chunks", () => {
     const pieces = [...chunks()].flatMap((chunk) => splitter.push(chunk)).concat(splitter.finish());
     const hugeLineEnd = 12 + repeats * words.length;
     expect(pieces).toEqual([
-      { kind: "paragraph", lineStart: 1, lineEnd: 1, byteStart: 0, byteEnd: 11, text: "Kurz davor." },
+      { kind: "paragraph", lineStart: 1, lineEnd: 1, byteStart: 0, byteEnd: 11, text: "Kurz davor.", normalizedText: "Kurz davor." },
       { kind: "reject", lineStart: 2, lineEnd: 2, reason: expect.stringContaining(`paragraph of ${hugeLineEnd - 1 - 12} bytes exceeds`) },
-      { kind: "paragraph", lineStart: 3, lineEnd: 3, byteStart: hugeLineEnd + 1, byteEnd: hugeLineEnd + 13, text: "Kurz danach." },
+      { kind: "paragraph", lineStart: 3, lineEnd: 3, byteStart: hugeLineEnd + 1, byteEnd: hugeLineEnd + 13, text: "Kurz danach.", normalizedText: "Kurz danach." },
     ]);
   });
 });

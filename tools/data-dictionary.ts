@@ -59,6 +59,16 @@ const paragraphs = tableFromIPC(readFileSync("out/paragraphs.arrow"));
 \`\`\`
 `;
 
+const SPREADSHEETS = `## Opening the CSV files in a spreadsheet
+
+Texts (\`text\`) and file names (\`source_file\`) are written exactly as they are in RAW. A CSV cell
+that begins with \`=\`, \`+\`, \`-\` or \`@\` (or a tab or carriage return) opens as a formula in Excel,
+LibreOffice Calc and Google Sheets: it may show something other than the text, or run whatever the raw
+text wrote. The data is not altered to prevent it (a quote in front would change the text and break
+its byte provenance). Import the CSV files with every column as text and formulas off, or read the
+Parquet or Arrow files. \`report.html\` says how many texts and file names of a build begin so.
+`;
+
 const escapeCell = (text: string) => text.replace(/\|/g, "\\|").replace(/\n/g, " ");
 
 export function renderDataDictionary(): string {
@@ -78,6 +88,7 @@ export function renderDataDictionary(): string {
     "Types are Arrow types: int32, float64 and utf8 (Parquet INT32, DOUBLE, BYTE_ARRAY/UTF8). In CSV a null is an empty field.",
     "",
     ...sections.flatMap((section) => [section, ""]),
+    SPREADSHEETS,
     LOADING,
   ].join("\n");
 }

@@ -10,8 +10,9 @@ import { occurrenceRowSchema, paragraphRowSchema } from "../schemas/records.js";
 /**
  * What changed between two builds: paragraphs added and removed, paragraphs whose language
  * or episode changed (old and new values), and provenance changes (occurrences that
- * appeared or disappeared). Exit status: 0 nothing changed, 1 something changed, 2 a
- * problem (a missing or invalid OUT).
+ * appeared or disappeared). Exit status: 0 when the comparison succeeded, changed or not
+ * (the first line and diff.json's `changed` say which); 2 on a missing or invalid OUT. With
+ * --exit-code, like `git diff --exit-code`, a change exits 1.
  */
 
 type Row = Record<string, string | number | null>;
@@ -113,16 +114,19 @@ export function formatDiff(diff: DatasetDiff): string {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { old: { type: "string" }, new: { type: "string" }, json: { type: "string", default: "diff.json" } } });
+  const { values } = parseArgs({
+    options: { old: { type: "string" }, new: { type: "string" }, json: { type: "string", default: "diff.json" }, "exit-code": { type: "boolean", default: false } },
+  });
   if (!values.old || !values.new) {
-    process.stderr.write("usage: make diff OLD=<dir> NEW=<dir> [DIFF_JSON=diff.json]\n");
+    process.stderr.write("usage: make diff OLD=<dir> NEW=<dir> [DIFF_JSON=diff.json] [EXIT_CODE=1]\n");
     process.exit(2);
   }
   try {
     const diff = diffBuilds(values.old, values.new);
-    writeFileSync(values.json!, `${JSON.stringify(diff, null, 2)}\n`);
+    const changed = hasChanges(diff);
+    writeFileSync(values.json!, `${JSON.stringify({ changed, ...diff }, null, 2)}\n`);
     console.log(formatDiff(diff));
-    process.exit(hasChanges(diff) ? 1 : 0);
+    process.exit(changed && values["exit-code"] ? 1 : 0);
   } catch (error) {
     process.stderr.write(`diff: ${(error as Error).message}\n`);
     process.exit(2);

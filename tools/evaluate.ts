@@ -5,6 +5,7 @@ import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { parse } from "csv-parse/sync";
 import { buildDataset } from "../pipeline/run.js";
+import { forTerminal } from "../pipeline/terminal.js";
 import { sha256Hex } from "../pipeline/text.js";
 import type { LinkQuality } from "../schemas/catalog.js";
 
@@ -198,7 +199,8 @@ export function qualityOf(judged: readonly Judged[], measuredOn: string): LinkQu
 
 function describe(j: Judged): string {
   const got = j.linked ? `${j.linked} (${j.score})` : `none (best guess ${j.runnerUp ?? "-"})`;
-  return `${j.label.source_file}:${j.label.line} [${j.label.language} ${j.label.style || "-"}] expected ${j.label.episode}, got ${got}\n    ${j.text.slice(0, 140)}\n    evidence: ${j.evidence || "-"}`;
+  // Texts and file names come from RAW: a terminal shows their control characters escaped.
+  return forTerminal(`${j.label.source_file}:${j.label.line} [${j.label.language} ${j.label.style || "-"}] expected ${j.label.episode}, got ${got}`) + `\n    ${forTerminal(j.text.slice(0, 140))}\n    evidence: ${forTerminal(j.evidence || "-")}`;
 }
 
 async function main(): Promise<void> {

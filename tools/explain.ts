@@ -4,7 +4,10 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { parse } from "csv-parse/sync";
+import { pathOfSourceFile } from "../pipeline/file-names.js";
+import { absolutePathOf } from "../pipeline/ingest.js";
 import { compareNearDup, nearDupKey } from "../pipeline/neardup.js";
+import { forTerminal } from "../pipeline/terminal.js";
 import { normalizeText, sha256Hex } from "../pipeline/text.js";
 
 /**
@@ -37,7 +40,7 @@ export async function explain({ ref, outDir, rawDir }: ExplainInput): Promise<st
     const occurrence = occurrences.find(within);
     if (!occurrence) {
       const reject = rejects.find((row) => row.source_file === sourceFile && (within(row) || row.line_start === "0"));
-      if (reject) return `${sourceFile}:${line} was rejected (lines ${reject.line_start}-${reject.line_end} in rejects.csv):\n  ${reject.reason}`;
+      if (reject) return [`${sourceFile}:${line} was rejected (lines ${reject.line_start}-${reject.line_end} in rejects.csv):`, `  ${reject.reason}`].map(forTerminal).join("\n");
       throw new Error(`${ref}: no occurrence or reject covers this line in ${outDir}; is it blank, or was OUT built from another RAW?`);
     }
     paragraphId = occurrence.paragraph_id!;
@@ -51,7 +54,7 @@ export async function explain({ ref, outDir, rawDir }: ExplainInput): Promise<st
   lines.push("1. raw bytes");
   for (const { row } of ownOccurrences) {
     const span = `${row.source_file} lines ${row.line_start}-${row.line_end}, bytes [${row.byte_start}, ${row.byte_end})`;
-    const bytes = await readFile(path.join(rawDir, row.source_file!)).catch(() => null);
+    const bytes = await readFile(absolutePathOf(rawDir, pathOfSourceFile(row.source_file!))).catch(() => null);
     const check =
       bytes === null ? `(not in ${rawDir})` : sha256Hex(bytes) === row.blob_sha256 ? "(blob sha256 matches)" : "(the blob changed since the build)";
     lines.push(`   ${span} ${check}`);
@@ -98,7 +101,8 @@ export async function explain({ ref, outDir, rawDir }: ExplainInput): Promise<st
     `   occurrences.{parquet,arrow,csv} rows ${ownOccurrences.map(({ index }) => index + 1).join(", ")}`,
   );
   if (paragraph.episode_code) lines.push(`   episodes.{parquet,arrow,csv}: counted under ${paragraph.episode_code}, language ${paragraph.language}`);
-  return lines.join("\n");
+  // Every line may hold text from RAW: printed as it is, it could drive the terminal.
+  return lines.map(forTerminal).join("\n");
 }
 
 async function main(): Promise<void> {
@@ -112,7 +116,7 @@ async function main(): Promise<void> {
   try {
     console.log(await explain({ ref: values.ref, outDir: values.out!, rawDir: values.raw! }));
   } catch (error) {
-    process.stderr.write(`explain: ${(error as Error).message}\n`);
+    process.stderr.write(`explain: ${forTerminal((error as Error).message)}\n`);
     process.exit(2);
   }
 }

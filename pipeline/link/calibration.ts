@@ -32,11 +32,10 @@ export function vectorOf(signals: Signals): number[] {
   return SIGNALS.map((name) => signals[name]);
 }
 
-/** In [0, 1] by construction, also for extreme inputs. */
+/** In [0, 1] by construction, also for extreme inputs (signals are capped; a NaN logit counts as no confidence). */
 export function probability(calibration: Calibration, signals: Signals): number {
   const logit = vectorOf(signals).reduce((sum, value, i) => sum + value * calibration.coefficients[i]!, 0);
-  const p = 1 / (1 + Math.exp(-logit));
-  return Number.isFinite(p) ? Math.min(1, Math.max(0, p)) : 0;
+  return Number.isNaN(logit) ? 0 : 1 / (1 + Math.exp(-logit));
 }
 
 /**

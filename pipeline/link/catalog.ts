@@ -3,6 +3,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { z } from "zod";
 import { seasonFileSchema, seriesFileSchema, type Catalog } from "../../schemas/catalog.js";
+import { parseJsonFile } from "../json-file.js";
 import { sha256Hex } from "../text.js";
 import { PipelineError } from "../validate.js";
 
@@ -24,21 +25,10 @@ export async function readCatalog(directory: string = CATALOG_DIRECTORY): Promis
   const read = async <S extends z.ZodType>(name: string, schema: S): Promise<z.infer<S>> => {
     const file = path.join(directory, name);
     const bytes = await readFile(file).catch((error: NodeJS.ErrnoException) => {
-      throw new PipelineError(`${file}: cannot be read (${error.code}); the catalog must be a folder with series.json and season-<n>.json.`);
+      throw new PipelineError(`${file}: cannot be read (${error.code}); restore it from version control (git checkout -- catalog/).`);
     });
     hash.push(`${name}:${sha256Hex(bytes)}`);
-    let json: unknown;
-    try {
-      json = JSON.parse(bytes.toString("utf8"));
-    } catch (error) {
-      throw new PipelineError(`${file}: not valid JSON (${(error as Error).message}); fix the file.`);
-    }
-    const parsed = schema.safeParse(json);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      throw new PipelineError(`${file}, at ${issue.path.join(".")}: ${issue.message}. Fix the catalog entry.`);
-    }
-    return parsed.data;
+    return parseJsonFile(bytes, file, schema) as z.infer<S>;
   };
   const series = await read("series.json", seriesFileSchema);
   const seasons = [];

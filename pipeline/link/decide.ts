@@ -1,4 +1,5 @@
 import type { EpisodeFields } from "../../schemas/records.js";
+import { roundedProbability } from "../probability.js";
 import { probability, type Calibration, type Signals } from "./calibration.js";
 import type { CatalogIndex } from "./catalog-index.js";
 import type { Candidate, ParagraphEvidence } from "./evidence.js";
@@ -98,7 +99,7 @@ export function decideEpisode(own: ParagraphEvidence, linker: Linker, bonus?: Re
 export function decideAssessed(assessment: Assessment | null, { index, calibration }: Linker): EpisodeDecision {
   if (!assessment) return NO_EPISODE;
   const { best, runnerUp, tied, evidence } = assessment;
-  const bestProbability = rounded(probability(calibration, best.signals));
+  const bestProbability = roundedProbability(probability(calibration, best.signals));
   if (!best.corroborated || tied || bestProbability < calibration.threshold) {
     return { ...NO_EPISODE, episodeRunnerUp: best.code, episodeRunnerUpScore: bestProbability, episodeEvidence: evidence };
   }
@@ -110,7 +111,7 @@ export function decideAssessed(assessment: Assessment | null, { index, calibrati
     episodeTitle: episode.title,
     episodeScore: bestProbability,
     episodeRunnerUp: runnerUp?.code ?? null,
-    episodeRunnerUpScore: runnerUp ? rounded(probability(calibration, runnerUp.signals)) : null,
+    episodeRunnerUpScore: runnerUp ? roundedProbability(probability(calibration, runnerUp.signals)) : null,
     episodeEvidence: evidence,
   };
 }
@@ -125,9 +126,4 @@ function describe(candidate: Candidate, context: number, framing: readonly strin
     ...(context > 0 ? [`context from neighbouring paragraphs (${context.toFixed(2)})`] : []),
     ...framing.map((kind) => `framing: ${kind}`),
   ].join("; ");
-}
-
-/** Probabilities are reported to 4 decimals. */
-function rounded(p: number): number {
-  return Math.round(p * 1e4) / 1e4;
 }

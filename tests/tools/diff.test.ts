@@ -14,8 +14,8 @@ let oldOut: string;
 let newOut: string;
 
 /** Runs the real CLI, as `make diff` does, and returns its exit status and output. */
-function runDiff(oldDir: string, newDir: string) {
-  const result = spawnSync(process.execPath, ["--import", "tsx", "tools/diff.ts", "--old", oldDir, "--new", newDir, "--json", path.join(root, "diff.json")], {
+function runDiff(oldDir: string, newDir: string, ...flags: string[]) {
+  const result = spawnSync(process.execPath, ["--import", "tsx", "tools/diff.ts", "--old", oldDir, "--new", newDir, "--json", path.join(root, "diff.json"), ...flags], {
     encoding: "utf8",
   });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
@@ -67,13 +67,15 @@ describe("diff", () => {
     expect(diff.paragraphsAdded).toEqual([]);
   });
 
-  it("exits 0 when nothing changed, 1 when something did, 2 on a missing or invalid OUT, and writes diff.json", async () => {
+  it("exits 0 whether or not something changed (1 on a change with --exit-code), 2 on a missing or invalid OUT, and writes diff.json", async () => {
     expect(runDiff(oldOut, oldOut).status).toBe(0);
     const changed = runDiff(oldOut, newOut);
-    expect(changed.status).toBe(1);
+    expect(changed.status).toBe(0);
     expect(changed.stdout).toContain("paragraphs added (2)");
     const written = JSON.parse(await readFile(path.join(root, "diff.json"), "utf8"));
-    expect(written.paragraphsAdded).toHaveLength(2);
+    expect(written).toMatchObject({ changed: true, paragraphsAdded: [expect.anything(), expect.anything()] });
+    expect(runDiff(oldOut, newOut, "--exit-code").status).toBe(1);
+    expect(runDiff(oldOut, oldOut, "--exit-code").status).toBe(0);
     const missing = runDiff(oldOut, path.join(root, "no-such-out"));
     expect(missing.status).toBe(2);
     expect(missing.stderr).toContain("paragraphs.arrow is missing");

@@ -1,0 +1,46 @@
+/**
+ * One sentence ("Carrie writes a column about love in New York", or near it) in each script
+ * the lid.176 language model has languages for, with the code it should give (as the
+ * package spells it: Oriya is `ory`), plus text that is legitimate but odd (emoji, marks,
+ * symbols, mixed directions), where `language` is null: no one language is expected.
+ * Written for these tests.
+ */
+export const SCRIPT_SAMPLES: Array<{ script: string; text: string; language: string | null }> = [
+  { script: "Latin", text: "Carrie writes a column about love and friendship in New York.", language: "en" },
+  { script: "Cyrillic", text: "Кэрри пишет колонку о любви и дружбе в Нью-Йорке.", language: "ru" },
+  { script: "Greek", text: "Η Κάρι γράφει μια στήλη για τον έρωτα στη Νέα Υόρκη.", language: "el" },
+  { script: "Armenian", text: "Քերին Նյու Յորքում սյունակ է գրում սիրո մասին։", language: "hy" },
+  { script: "Georgian", text: "კერი ნიუ-იორკში სიყვარულზე სვეტს წერს.", language: "ka" },
+  { script: "Hebrew", text: "קארי כותבת טור על אהבה בניו יורק.", language: "he" },
+  { script: "Arabic", text: "كاري تكتب عمودا عن الحب في نيويورك.", language: "ar" },
+  { script: "Arabic (Persian, with ZWNJ)", text: "کری در نیویورک ستونی درباره‌ی عشق می‌نویسد.", language: "fa" },
+  { script: "Thaana", text: "ކެރީ ނިއު ޔޯކުގައި ލޯބީގެ ވާހަކަ ލިޔެއެވެ.", language: "dv" },
+  { script: "Devanagari", text: "कैरी न्यूयॉर्क में प्यार के बारे में एक कॉलम लिखती है।", language: "hi" },
+  { script: "Bengali", text: "ক্যারি নিউ ইয়র্কে ভালোবাসা নিয়ে একটি কলাম লেখে।", language: "bn" },
+  { script: "Gurmukhi", text: "ਕੈਰੀ ਨਿਊਯਾਰਕ ਵਿੱਚ ਪਿਆਰ ਬਾਰੇ ਕਾਲਮ ਲਿਖਦੀ ਹੈ।", language: "pa" },
+  { script: "Gujarati", text: "કેરી ન્યૂયોર્કમાં પ્રેમ વિશે કૉલમ લખે છે.", language: "gu" },
+  { script: "Oriya", text: "କ୍ୟାରି ନ୍ୟୁୟର୍କରେ ପ୍ରେମ ବିଷୟରେ ସ୍ତମ୍ଭ ଲେଖେ।", language: "ory" },
+  { script: "Tamil", text: "கேரி நியூயார்க்கில் காதல் பற்றி ஒரு பத்தி எழுதுகிறாள்.", language: "ta" },
+  { script: "Telugu", text: "కేరీ న్యూయార్క్‌లో ప్రేమ గురించి ఒక కాలమ్ రాస్తుంది.", language: "te" },
+  { script: "Kannada", text: "ಕ್ಯಾರಿ ನ್ಯೂಯಾರ್ಕ್‌ನಲ್ಲಿ ಪ್ರೀತಿಯ ಬಗ್ಗೆ ಅಂಕಣ ಬರೆಯುತ್ತಾಳೆ.", language: "kn" },
+  { script: "Malayalam", text: "കാരി ന്യൂയോർക്കിൽ പ്രണയത്തെക്കുറിച്ച് ഒരു കോളം എഴുതുന്നു.", language: "ml" },
+  { script: "Sinhala", text: "කැරී නිව්යෝර්ක්හි ආදරය ගැන තීරුවක් ලියයි.", language: "si" },
+  { script: "Thai", text: "แคร์รี่เขียนคอลัมน์เรื่องความรักในนิวยอร์ก", language: "th" },
+  { script: "Lao", text: "ແຄຣີ ຂຽນ ບົດຄວາມ ກ່ຽວກັບ ຄວາມຮັກ ຢູ່ ນິວຢອກ", language: "lo" },
+  { script: "Tibetan", text: "ཀེ་རི་ནིའུ་ཡོར་ཀ་ལ་བརྩེ་དུང་སྐོར་ཡི་གེ་འབྲི་གི་ཡོད།", language: "bo" },
+  { script: "Myanmar", text: "ကယ်ရီသည် နယူးယောက်တွင် အချစ်အကြောင်း ဆောင်းပါး ရေးသည်။", language: "my" },
+  { script: "Khmer", text: "ខេរី សរសេរអត្ថបទអំពីស្នេហានៅញូវយ៉ក។", language: "km" },
+  { script: "Ethiopic", text: "ኬሪ በኒው ዮርክ ስለ ፍቅር አምድ ትጽፋለች።", language: "am" },
+  { script: "Hangul", text: "캐리는 뉴욕에서 사랑과 우정에 관한 칼럼을 쓰고, 친구들과 함께 브런치를 먹는다.", language: "ko" },
+  { script: "Han", text: "凯莉在纽约写一个关于爱情和友谊的专栏。", language: "zh" },
+  { script: "Hiragana and Katakana", text: "キャリーはニューヨークで恋愛についてのコラムを書いている。", language: "ja" },
+  { script: "emoji only", text: "👠👗💄🍸🗽 👩‍👩‍👧 🏳️‍🌈", language: null },
+  { script: "emoji in text", text: "Carrie 👠 buys shoes 👗 and drinks a cosmopolitan 🍸.", language: null },
+  { script: "mathematical letters (NFKC → Latin)", text: "𝒞𝒶𝓇𝓇𝒾𝑒 𝓌𝓇𝒾𝓉𝑒𝓈 𝒶 𝒸𝑜𝓁𝓊𝓂𝓃.", language: null },
+  { script: "fullwidth Latin", text: "Ｃａｒｒｉｅ ｗｒｉｔｅｓ ａ ｃｏｌｕｍｎ.", language: null },
+  { script: "stacked combining marks", text: "C̷̢̛a̸̡͠r̵̨̕r̶̢͘i̷̧͝e̵̛͜ w̸r̷i̵t̶e̵s̴", language: null },
+  { script: "mixed directions", text: "Carrie קארי كاري Кэрри キャリー 캐리", language: null },
+  { script: "digits and punctuation", text: "1998 — 2004 ?! … 6 × 94 = 564 %", language: null },
+  { script: "one letter", text: "a", language: null },
+  { script: "private use and unassigned", text: "\uE000\uE001 \u0378\u0379 Carrie", language: null },
+];
