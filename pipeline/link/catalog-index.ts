@@ -33,6 +33,8 @@ const TITLE_WEIGHT = 1.5;
  */
 const MIN_TITLE_WORDS = 2;
 const MIN_TITLE_CHARACTERS_WITHOUT_SPACES = 4;
+/** A phrase is matched loosely only when most of its words are at least this long. */
+const MIN_LOOSE_WORD_LENGTH = 4;
 const SCRIPTS_WITHOUT_SPACES = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\p{Script=Thai}]/u;
 
 interface Posting {
@@ -151,9 +153,15 @@ export function indexCatalog(catalog: Catalog): CatalogIndex {
   // The leads' names carry no evidence, but they are in the matcher so that a shorter
   // term cannot match inside one ("mira" inside "Miranda").
   const leadNames = catalog.characters.filter((character) => character.lead).flatMap((character) => character.variants.map(foldTerm));
-  // A title is a fixed phrase; other phrases of several words may be inflected and reordered.
+  // A title is a fixed phrase; other phrases of several words may be inflected and reordered,
+  // unless their words are mostly short (Vietnamese syllables, "a drawer"): short words are
+  // everywhere, and only their order makes them a phrase.
   const titleTerms = new Set(featuresPerEpisode.flatMap((features) => features.filter((feature) => feature.kind === FeatureKind.Title).flatMap((feature) => feature.terms)));
-  const isLoosePhrase = (term: string) => term.includes(" ") && !SCRIPTS_WITHOUT_SPACES.test(term) && !titleTerms.has(term);
+  const isLoosePhrase = (term: string) => {
+    if (!term.includes(" ") || SCRIPTS_WITHOUT_SPACES.test(term) || titleTerms.has(term)) return false;
+    const words = term.split(" ");
+    return words.filter((word) => word.length >= MIN_LOOSE_WORD_LENGTH).length * 2 > words.length;
+  };
   const matcher = new TermMatcher([...new Set([...[...postings.keys()].filter((term) => !isLoosePhrase(term)), ...leadNames])]);
   const phraseMatcher = new PhraseMatcher([...postings.keys()].filter(isLoosePhrase));
   const kindsOfCueTerm = new Map<string, Set<string>>();
