@@ -1,61 +1,25 @@
-import { occurrenceSchema, type Blob } from "../schemas/records.js";
+import { occurrenceSchema } from "../schemas/records.js";
+import type { ShardRecord, ShardRow } from "../schemas/shard.js";
 import { ExactDedup } from "./dedup.js";
-import { BlobContextRecorder, type CompactContext } from "./blob-context.js";
 import type { ScannedBlob } from "./ingest.js";
 import { identifyLanguage, type LanguageIdentifier } from "./language.js";
-import type { Linker } from "./link/decide.js";
-import { scoreParagraph, type ParagraphEvidence } from "./link/evidence.js";
-import { nearDupFingerprint, type NearDupFingerprint } from "./neardup.js";
+import { decideEpisode, type Linker } from "./link/decide.js";
+import { scoreParagraph } from "./link/evidence.js";
+import { nearDupFingerprint } from "./neardup.js";
 import { BlobSplitter, type SplitPiece } from "./split.js";
 import { paragraphIdOf } from "./text.js";
 import { validateRecords } from "./validate.js";
 
 /**
  * The per-blob stage: everything that needs only one blob (split, exact ids, language,
- * the episode evidence and in-blob context, near-dup fingerprints). Its result is what the
- * cache stores and what the global steps (dedup across blobs, near-dup clustering, final
- * episode decision, writing) read back, blob by blob. It names no file: the same bytes
- * under another name give the same analysis.
+ * the episode evidence and the decision on it, near-dup fingerprints and features). Its rows
+ * are what the cache stores (schemas/shard.ts) and what the global phase reads back with
+ * DuckDB. It names no file: the same bytes under another name give the same analysis.
  *
- * It streams: the blob is read in chunks, its occurrences are analysed and handed on in
- * batches, and only compact per-occurrence numbers stay until the end, where the in-blob
- * context (which needs the whole blob's reading order) is computed. So what a worker holds
- * is bounded by the batch and chunk sizes, plus a few bytes per occurrence and per
- * distinct paragraph, not by the blob's size.
+ * It streams: the blob is read in chunks and its occurrences are analysed and handed on in
+ * batches, so a worker holds one batch and a table of the paragraph ids seen in the blob,
+ * whatever the blob's size.
  */
-
-/** One distinct paragraph of the blob, at its first occurrence in the blob. */
-export interface AnalyzedParagraph {
-  paragraphId: string;
-  /** As written at this occurrence. */
-  text: string;
-  language: string;
-  languageScore: number;
-  /** Evidence per episode from the paragraph's own text (scoreParagraph). */
-  evidence: ParagraphEvidence;
-  /** Context its neighbours in this blob lend, over all its occurrences in the blob. */
-  context: Array<[position: number, bonus: number]>;
-  fingerprint: NearDupFingerprint;
-}
-
-export interface AnalyzedOccurrence {
-  lineStart: number;
-  lineEnd: number;
-  byteStart: number;
-  byteEnd: number;
-  paragraphId: string;
-  /** Set at the paragraph's first occurrence in this blob. */
-  paragraph?: AnalyzedParagraph;
-}
-
-/** What is known of a blob only once all of it was analysed. */
-export interface BlobAnalysisTrailer {
-  blob: Omit<Blob, "sourceFile">;
-  /** Lines that could not become paragraphs, with why, in line order. */
-  lineRejects: Array<{ lineStart: number; lineEnd: number; reason: string }>;
-  /** Every paragraph's context, by ordinal: the order of the `paragraph` fields in the batches. */
-  context: CompactContext;
-}
 
 export interface AnalysisTools {
   identifier: LanguageIdentifier;
@@ -76,43 +40,46 @@ export interface AnalysisOptions {
 
 /**
  * Analyses a scanned blob read again from `chunks` (its bytes from the start), handing each
- * batch of occurrences, in line order, to `writeBatch` as soon as it is complete; returns
- * what only the end of the blob decides.
+ * batch of rows, in line order, to `writeBatch` as soon as it is complete; returns what only
+ * the end of the blob decides.
  */
 export async function analyzeBlob(
   scanned: ScannedBlob,
   chunks: AsyncIterable<Uint8Array>,
   { identifier, linker }: AnalysisTools,
-  writeBatch: (batch: AnalyzedOccurrence[]) => Promise<void>,
+  writeBatch: (batch: ShardRow[]) => Promise<void>,
   { reportBytes, batchOccurrences = BATCH_OCCURRENCES }: AnalysisOptions = {},
-): Promise<BlobAnalysisTrailer> {
+): Promise<Omit<ShardRecord, "rows" | "parquetSha256">> {
   const { sourceFile, ...blob } = scanned.blob;
   const splitter = new BlobSplitter(scanned);
-  const context = new BlobContextRecorder(linker);
-  // Numbers the blob's distinct paragraphs 0, 1, 2… in the compact table the global dedup uses.
-  const paragraphsInBlob = new ExactDedup();
-  const lineRejects: BlobAnalysisTrailer["lineRejects"] = [];
-  let batch: AnalyzedOccurrence[] = [];
+  // Which paragraph ids the blob has shown already: a paragraph's columns go with its first occurrence here.
+  const seen = new ExactDedup();
+  const lineRejects: Array<{ lineStart: number; lineEnd: number; reason: string }> = [];
+  let batch: ShardRow[] = [];
   let batchText = 0;
+  let ordinal = 0;
 
-  const analyseOccurrence = async ({ text, normalizedText, lineStart, lineEnd, byteStart, byteEnd }: SplitPiece & { kind: "paragraph" }): Promise<AnalyzedOccurrence> => {
+  const analyseOccurrence = async ({ text, normalizedText, lineStart, lineEnd, byteStart, byteEnd }: SplitPiece & { kind: "paragraph" }): Promise<ShardRow> => {
     validateRecords(occurrenceSchema, [{ sourceFile, lineStart, lineEnd, byteStart, byteEnd, blobSha256: blob.blobSha256, text }], "split → dedup");
     const paragraphId = paragraphIdOf(normalizedText);
-    const { paragraphNumber: ordinal, first } = paragraphsInBlob.add(paragraphId);
-    let paragraph: AnalyzedParagraph | undefined;
-    if (first) {
-      paragraph = {
-        paragraphId,
-        text,
-        ...(await identifyLanguage(normalizedText, identifier)),
-        evidence: scoreParagraph(text, linker.index),
-        context: [], // filled in from the trailer when the entry is read
-        fingerprint: nearDupFingerprint(normalizedText),
-      };
-      context.addParagraph(paragraph.evidence);
-    }
-    context.addOccurrence(ordinal);
-    return { lineStart, lineEnd, byteStart, byteEnd, paragraphId, ...(paragraph && { paragraph }) };
+    const place = { ordinal: ordinal++, lineStart, lineEnd, byteStart, byteEnd, paragraphId };
+    if (!seen.add(paragraphId).first) return { ...place, ...REPEAT };
+    const evidence = scoreParagraph(text, linker.index);
+    const firstPass = decideEpisode(evidence, linker);
+    const { bandKeys, wordKeys, features } = nearDupFingerprint(normalizedText);
+    return {
+      ...place,
+      text,
+      ...(await identifyLanguage(normalizedText, identifier)),
+      evidence: JSON.stringify(evidence),
+      firstPass: firstPass.episodeCode === null ? -1 : linker.index.positionOf.get(firstPass.episodeCode)!,
+      firstPassScore: firstPass.episodeScore ?? 0,
+      bandKeys,
+      deletionKeys: wordKeys,
+      keyCharacters: features.characters,
+      shingles: bytesOf(features.shingles),
+      words: bytesOf(features.words),
+    };
   };
 
   const analyse = async (pieces: SplitPiece[]) => {
@@ -142,5 +109,25 @@ export async function analyzeBlob(
   }
   await analyse(splitter.finish());
   if (batch.length > 0) await writeBatch(batch);
-  return { blob, lineRejects, context: context.merged() };
+  return { blob, lineRejects };
+}
+
+/** The paragraph's columns at a repeat within the blob: null, since its first occurrence there has them. */
+const REPEAT = {
+  text: null,
+  language: null,
+  languageScore: null,
+  evidence: null,
+  firstPass: null,
+  firstPassScore: null,
+  bandKeys: null,
+  deletionKeys: null,
+  keyCharacters: null,
+  shingles: null,
+  words: null,
+} as const;
+
+/** The bytes of 32-bit words, little-endian (the machine order of every platform Node.js runs on). */
+function bytesOf(words: Uint32Array): Uint8Array {
+  return new Uint8Array(words.buffer, words.byteOffset, words.byteLength).slice();
 }

@@ -1,14 +1,11 @@
-import { createHash, type Hash } from "node:crypto";
-import { lstat, mkdir, open, readdir, readFile, rename, rm, rmdir, writeFile, type FileHandle } from "node:fs/promises";
+import { lstat, mkdir, open, readdir, readFile, rename, rm, rmdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { deserialize, serialize } from "node:v8";
 import { threadId } from "node:worker_threads";
-import type { AnalyzedOccurrence, BlobAnalysisTrailer } from "./analyze.js";
-import { contextOf } from "./blob-context.js";
-import { decodeBatch, encodeBatch } from "./cache-frame.js";
+import { shardRecordSchema, shardRowSchema, type ShardRecord, type ShardRow } from "../schemas/shard.js";
 import { isAlive } from "./lock.js";
-import { sha256Hex } from "./text.js";
+import { sha256Hex, sha256OfFile } from "./text.js";
 import { PipelineError } from "./validate.js";
+import { openTableWriter, type TableWriter } from "./write.js";
 
 /**
  * The content-addressed cache of per-blob analyses. An entry's key is the SHA-256 of the
@@ -16,13 +13,12 @@ import { PipelineError } from "./validate.js";
  * catalog and the Node.js release that produced it), so an entry is valid exactly as long
  * as none of those changed; renaming a blob keeps its entry.
  *
- * An entry is written while its blob is analysed, so that neither side holds a whole blob's
- * analysis: frames (each a 4-byte length and a batch of occurrences in line order, stored
- * column by column: cache-frame.ts), then the trailer (the blob, its line rejects and every
- * paragraph's in-blob context, known only at the end), then a fixed-size footer (a magic tag,
- * where the trailer starts, and the SHA-256 of every byte before it). It is written under a
- * temporary name, synced to disk and renamed when complete, so a build that is killed
- * leaves no half-written entry; an entry whose checksum does not match is never used.
+ * An entry is two files: `<key>.parquet`, the blob's rows (schemas/shard.ts), written batch by
+ * batch while the blob is analysed, which anyone can open with DuckDB, pandas or Arrow; and
+ * `<key>.json`, its commit record (the blob, its line rejects, the row count and the SHA-256
+ * of the Parquet file), written last. Both are written under temporary names, synced to disk
+ * and renamed when complete, so a killed build leaves no half-written entry; an entry whose
+ * Parquet file does not match its record is never used.
  *
  * The folder is the cache's alone: the build makes it with a CACHEDIR.TAG in it, refuses a
  * folder without one that holds anything, and refuses one holding anything but entries, so
@@ -62,87 +58,58 @@ export class AnalysisCache {
     return sha256Hex(`${blobSha256}\n${this.analysisVersion}`);
   }
 
-  /** Where the entry with this key lives. */
+  /** The entry's Parquet file: its rows. */
   entryPath(key: string): string {
-    return path.join(this.directory, key.slice(0, 2), `${key}.v8`);
+    return path.join(this.directory, key.slice(0, 2), `${key}.parquet`);
+  }
+
+  /** The entry's commit record. */
+  recordPath(key: string): string {
+    return path.join(this.directory, key.slice(0, 2), `${key}.json`);
   }
 
   /**
-   * Whether the entry exists and every byte is as written: "valid", "missing", or what is
-   * wrong with it. Reads the whole entry once (a SHA-256 pass, far cheaper than analysing).
+   * Whether the entry exists and is as written: "valid", "missing", or what is wrong with it.
+   * Reads the whole Parquet file once (a SHA-256 pass, far cheaper than analysing).
    */
   async check(key: string): Promise<"valid" | "missing" | { damaged: string }> {
-    const file = this.entryPath(key);
-    const handle = await open(file, "r").catch(() => null);
-    if (!handle) return "missing";
-    try {
-      const { size } = await handle.stat();
-      if (size < FOOTER_BYTES) return { damaged: size === 0 ? "it is empty" : `it has ${size} bytes, fewer than its footer` };
-      const footer = await readAt(handle, file, size - FOOTER_BYTES, FOOTER_BYTES);
-      if (!footer.subarray(0, MAGIC.length).equals(MAGIC)) return { damaged: "its footer is not a cache footer" };
-      const hash = createHash("sha256");
-      const chunk = Buffer.alloc(1 << 20);
-      for (let position = 0; position < size - DIGEST_BYTES; ) {
-        const { bytesRead } = await handle.read(chunk, 0, Math.min(chunk.length, size - DIGEST_BYTES - position), position);
-        if (bytesRead === 0) return { damaged: `it ended at byte ${position} while being read` };
-        hash.update(chunk.subarray(0, bytesRead));
-        position += bytesRead;
-      }
-      return hash.digest().equals(footer.subarray(FOOTER_BYTES - DIGEST_BYTES)) ? "valid" : { damaged: "its checksum does not match its bytes" };
-    } finally {
-      await handle.close();
-    }
+    const text = await readFile(this.recordPath(key), "utf8").catch(() => null);
+    if (text === null) return "missing";
+    const record = parseRecord(text);
+    if (!record) return { damaged: "its record is not a cache record" };
+    const sha256 = await sha256OfFile(this.entryPath(key)).catch(() => null);
+    if (sha256 === null) return { damaged: "its Parquet file is missing" };
+    return sha256 === record.parquetSha256 ? "valid" : { damaged: "its Parquet file does not match its checksum" };
   }
 
   /** Deletes one entry (a damaged one, before it is written again). */
   async drop(key: string): Promise<void> {
+    await rm(this.recordPath(key), { force: true });
     await rm(this.entryPath(key), { force: true });
   }
 
-  /** An entry's blob and line rejects at once (from its trailer), its occurrences batch by batch. */
+  /** An entry's record (the blob and its line rejects) and where its rows are. */
   async open(key: string): Promise<CachedAnalysis> {
-    const file = this.entryPath(key);
-    const handle = await open(file, "r");
-    let trailerStart: number;
-    let trailer: BlobAnalysisTrailer;
-    try {
-      const { size } = await handle.stat();
-      const footer = await readAt(handle, file, Math.max(0, size - FOOTER_BYTES), Math.min(size, FOOTER_BYTES));
-      if (footer.length < FOOTER_BYTES || !footer.subarray(0, MAGIC.length).equals(MAGIC)) {
-        throw new Error(`cache entry ${file} has no valid footer; was it changed during the build? Build again.`);
-      }
-      trailerStart = Number(footer.readBigUInt64LE(MAGIC.length));
-      trailer = deserialize(await readAt(handle, file, trailerStart, size - FOOTER_BYTES - trailerStart)) as BlobAnalysisTrailer;
-    } finally {
-      await handle.close();
-    }
-    return {
-      blob: trailer.blob,
-      lineRejects: trailer.lineRejects,
-      async *batches() {
-        let ordinal = 0;
-        for await (const frame of readFrames(file, trailerStart)) {
-          const batch = decodeBatch(frame);
-          for (const { paragraph } of batch) if (paragraph) paragraph.context = contextOf(trailer.context, ordinal++);
-          yield batch;
-        }
-      },
-    };
+    const file = this.recordPath(key);
+    const record = parseRecord(await readFile(file, "utf8"));
+    if (!record) throw new Error(`cache entry ${file} is not a cache record; was it changed during the build? Build again.`);
+    return { ...record, parquetPath: this.entryPath(key) };
   }
 
   /** A new entry, filled batch by batch; it exists under `key` only once committed. */
   async create(key: string): Promise<CacheEntryWriter> {
-    const finalPath = this.entryPath(key);
-    await mkdir(path.dirname(finalPath), { recursive: true });
-    const temporaryPath = `${finalPath}.${process.pid}-${threadId}.tmp`;
-    return new CacheEntryWriter(await open(temporaryPath, "w"), temporaryPath, finalPath);
+    const folder = path.dirname(this.entryPath(key));
+    await mkdir(folder, { recursive: true });
+    const temporaryName = `${key}.${process.pid}-${threadId}.tmp`;
+    const rows = await openTableWriter<ShardRow>(shardRowSchema, folder, temporaryName, ["parquet"]);
+    return new CacheEntryWriter(rows, folder, temporaryName, key);
   }
 
   /** Removes every entry the last build did not use, so the cache holds one build's worth; only entries, by name. */
   async keepOnly(keys: ReadonlySet<string>): Promise<void> {
     for (const shard of await this.shards()) {
       const names = await readdir(path.join(this.directory, shard));
-      const unused = names.filter((name) => ENTRY_NAME.test(name) && !keys.has(name.slice(0, -".v8".length)));
+      const unused = names.filter((name) => ENTRY_NAME.test(name) && !keys.has(name.slice(0, 64)));
       for (const name of unused) await rm(path.join(this.directory, shard, name), { force: true });
       if (unused.length === names.length) await rmdir(path.join(this.directory, shard)).catch(() => {});
     }
@@ -163,9 +130,18 @@ export class AnalysisCache {
   }
 }
 
-export interface CachedAnalysis extends Omit<BlobAnalysisTrailer, "context"> {
-  /** The occurrences in line order; each paragraph's `context` is filled in from the trailer. */
-  batches(): AsyncGenerator<AnalyzedOccurrence[]>;
+export interface CachedAnalysis extends Omit<ShardRecord, "parquetSha256"> {
+  /** The blob's rows, one per occurrence in line order (schemas/shard.ts). */
+  parquetPath: string;
+}
+
+function parseRecord(text: string): ShardRecord | null {
+  try {
+    const parsed = shardRecordSchema.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
 }
 
 /** The cache folder's tag (the CACHEDIR.TAG convention, which backup tools honour). */
@@ -173,8 +149,8 @@ export const CACHE_TAG = "CACHEDIR.TAG";
 const CACHE_TAG_TEXT = "Signature: 8a477f597d28d172789f06886806bc55\n# The satc-episode-dataset build's cache of per-blob analyses; the build made this folder and may delete anything in it.\n";
 const CACHE_LOCK = "build.lock";
 const SHARD_NAME = /^[0-9a-f]{2}$/;
-const ENTRY_NAME = /^[0-9a-f]{64}\.v8$/;
-const TEMPORARY_NAME = /^[0-9a-f]{64}\.v8\.(\d+)-\d+\.tmp$/;
+const ENTRY_NAME = /^[0-9a-f]{64}\.(parquet|json)$/;
+const TEMPORARY_NAME = /^[0-9a-f]{64}\.(\d+)-\d+\.tmp\.(parquet|json)$/;
 
 /** The first file or folder in the cache folder that its layout does not explain, as a path; null when there is none. */
 async function firstForeignFile(directory: string, names: string[]): Promise<string | null> {
@@ -190,89 +166,48 @@ async function firstForeignFile(directory: string, names: string[]): Promise<str
   return null;
 }
 
-const MAGIC = Buffer.from("satc-an2", "latin1");
-const DIGEST_BYTES = 32;
-const FOOTER_BYTES = MAGIC.length + 8 + DIGEST_BYTES;
-const FRAME_HEADER_BYTES = 4;
-
 export class CacheEntryWriter {
-  private position = 0;
-  private readonly hash: Hash = createHash("sha256");
-
   constructor(
-    private readonly handle: FileHandle,
-    private readonly temporaryPath: string,
-    private readonly finalPath: string,
+    private readonly rows: TableWriter<ShardRow>,
+    private readonly folder: string,
+    private readonly temporaryName: string,
+    private readonly key: string,
   ) {}
 
-  async append(batch: AnalyzedOccurrence[]): Promise<void> {
-    const frame = encodeBatch(batch);
-    const header = Buffer.alloc(FRAME_HEADER_BYTES);
-    header.writeUInt32LE(frame.length); // throws for a frame of 4 GiB or more; batches are bounded far below
-    await this.write([header, frame]);
+  append(batch: ShardRow[]): Promise<void> {
+    return this.rows.write(batch);
   }
 
-  /** Writes the trailer and footer, syncs the entry to disk and gives it its name. */
-  async commit(trailer: BlobAnalysisTrailer): Promise<void> {
-    const trailerStart = this.position;
-    await this.write([serialize(trailer)]);
-    const footer = Buffer.alloc(FOOTER_BYTES - DIGEST_BYTES);
-    MAGIC.copy(footer);
-    footer.writeBigUInt64LE(BigInt(trailerStart), MAGIC.length);
-    await this.write([footer]);
-    await this.write([this.hash.digest()], { hashed: false });
-    await this.handle.sync();
-    await this.handle.close();
-    await rename(this.temporaryPath, this.finalPath);
-    await syncFolder(path.dirname(this.finalPath));
+  /** Finishes the Parquet file, writes the commit record, syncs both to disk and gives them their names. */
+  async commit(analysis: Omit<ShardRecord, "rows" | "parquetSha256">): Promise<void> {
+    const [written] = await this.rows.close();
+    const temporaryParquet = path.join(this.folder, `${this.temporaryName}.parquet`);
+    const record: ShardRecord = { ...analysis, rows: written!.rows, parquetSha256: written!.sha256 };
+    const temporaryRecord = path.join(this.folder, `${this.temporaryName}.json`);
+    await writeFile(temporaryRecord, JSON.stringify(record));
+    await syncFile(temporaryParquet);
+    await syncFile(temporaryRecord);
+    // The record last: an entry without one is not there.
+    await rename(temporaryParquet, path.join(this.folder, `${this.key}.parquet`));
+    await rename(temporaryRecord, path.join(this.folder, `${this.key}.json`));
+    await syncFile(this.folder);
   }
 
   /** Drops an entry that could not be completed. */
   async discard(): Promise<void> {
-    await this.handle.close().catch(() => {});
-    await rm(this.temporaryPath, { force: true });
-  }
-
-  private async write(buffers: Buffer[], { hashed } = { hashed: true }): Promise<void> {
-    const length = buffers.reduce((sum, buffer) => sum + buffer.length, 0);
-    const { bytesWritten } = await this.handle.writev(buffers).catch((error: NodeJS.ErrnoException) => {
-      throw Object.assign(error, { path: error.path ?? this.temporaryPath });
-    });
-    if (bytesWritten !== length) throw new Error(`cache entry ${this.temporaryPath}: wrote ${bytesWritten} of ${length} bytes; is the disk full?`);
-    if (hashed) for (const buffer of buffers) this.hash.update(buffer);
-    this.position += bytesWritten;
+    await this.rows.abort();
+    for (const extension of ["parquet", "json"]) await rm(path.join(this.folder, `${this.temporaryName}.${extension}`), { force: true });
   }
 }
 
-/** Makes a rename in `folder` durable (the entry's own bytes were synced before). */
-async function syncFolder(folder: string): Promise<void> {
-  const handle = await open(folder, "r");
+/** Makes a file's bytes, or a rename in a folder, durable. */
+async function syncFile(file: string): Promise<void> {
+  const handle = await open(file, "r");
   try {
     await handle.sync();
   } finally {
     await handle.close();
   }
-}
-
-/** The frames before `end`, one at a time: a reader holds one batch's bytes, not the entry's. */
-async function* readFrames(file: string, end: number): AsyncGenerator<Buffer> {
-  const handle = await open(file, "r");
-  try {
-    for (let position = 0; position < end; ) {
-      const length = (await readAt(handle, file, position, FRAME_HEADER_BYTES)).readUInt32LE(0);
-      yield await readAt(handle, file, position + FRAME_HEADER_BYTES, length);
-      position += FRAME_HEADER_BYTES + length;
-    }
-  } finally {
-    await handle.close();
-  }
-}
-
-async function readAt(handle: FileHandle, file: string, position: number, length: number): Promise<Buffer> {
-  const buffer = Buffer.alloc(length);
-  const { bytesRead } = await handle.read(buffer, 0, length, position);
-  if (bytesRead !== length) throw new Error(`cache entry ${file} is truncated at byte ${position + bytesRead}; was it changed during the build? Build again.`);
-  return buffer;
 }
 
 /** Hash of everything that decides an analysis besides the blob itself. */

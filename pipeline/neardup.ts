@@ -42,13 +42,13 @@ const BINS = BANDS * ROWS_PER_BAND;
 /** Verified near twins: Jaccard similarity of shingle sets at least this… */
 export const JACCARD_THRESHOLD = 0.7;
 /** …or one changed (inserted, deleted, replaced) word, in texts of at least this many words. */
-const MIN_WORDS_FOR_WORD_EDIT = 5;
+export const MIN_WORDS_FOR_WORD_EDIT = 5;
 /**
  * Below this many characters one edit is a different text ("Staffel 1" / "Staffel 2",
  * "Sex and the City" / "Sex and the City 2"): short texts are near twins only when they
  * differ in case, punctuation or spacing alone.
  */
-const MIN_CHARACTERS_FOR_FUZZY_MATCH = 30;
+export const MIN_CHARACTERS_FOR_FUZZY_MATCH = 30;
 /**
  * Up to this many words, a changed word moves shingle similarity a lot, so candidates are
  * also found by deletion neighbourhoods: the text with each one of its words left out.
@@ -189,7 +189,11 @@ export interface NearDupFeatures {
 }
 
 export function featuresOf(key: string): NearDupFeatures {
-  return { characters: codePointCount(key), shingles: shingleHashes(key), words: Uint32Array.from(key.split(" "), (word) => hashString(word)) };
+  return { characters: codePointCount(key), shingles: shingleHashes(key), words: wordHashes(key) };
+}
+
+function wordHashes(key: string): Uint32Array {
+  return Uint32Array.from(key.split(" "), (word) => hashString(word));
 }
 
 function sameKey(a: NearDupFeatures, b: NearDupFeatures): boolean {
@@ -300,25 +304,28 @@ function hashString(text: string, from = 0, to = text.length, hash = FNV_OFFSET_
 
 /**
  * What the global clustering needs of one paragraph, computed where the paragraph is
- * (in the per-blob stage): one 32-bit bucket key per LSH band, and for short texts the
- * keys of its deletion neighbourhood. Keys that collide by chance only add candidates,
- * which verification then rejects.
+ * (in the per-blob stage): one 32-bit bucket key per LSH band, for short texts the keys of
+ * its deletion neighbourhood, and what verification compares. Keys that collide by chance
+ * only add candidates, which verification then rejects.
  */
 export interface NearDupFingerprint {
   bandKeys: Uint32Array;
   wordKeys: Uint32Array;
+  features: NearDupFeatures;
 }
 
 export function nearDupFingerprint(normalizedText: string): NearDupFingerprint {
   const key = nearDupKey(normalizedText);
-  const signature = minHashSignature(hashShingles(key));
+  const shingles = hashShingles(key);
+  const features = { characters: codePointCount(key), shingles: sortedDistinct(shingles), words: wordHashes(key) };
+  const signature = minHashSignature(shingles);
   const bandKeys = new Uint32Array(BANDS);
   for (let band = 0; band < BANDS; band++) {
     let hash = mix(band + 1);
     for (let row = 0; row < ROWS_PER_BAND; row++) hash = mix(hash ^ signature[band * ROWS_PER_BAND + row]!);
     bandKeys[band] = hash;
   }
-  return { bandKeys, wordKeys: deletionNeighbourhoodKeys(key) };
+  return { bandKeys, wordKeys: deletionNeighbourhoodKeys(key), features };
 }
 
 /**

@@ -5,36 +5,25 @@ import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { parse } from "csv-parse/sync";
-import { columnSpecs } from "../schemas/columns.js";
 import { manifestSchema, type Manifest } from "../schemas/manifest.js";
-import { blobSchema, episodeRowSchema, occurrenceRowSchema, paragraphRowSchema, rejectSchema, type Blob, type OccurrenceRow, type ParagraphRow, type Reject } from "../schemas/records.js";
-import type { AnalyzedParagraph } from "./analyze.js";
+import { blobSchema, rejectSchema, type Reject } from "../schemas/records.js";
 import type { BlobTaskResult, BlobWorkerSetup } from "./blob-worker.js";
-import { AnalysisCache, analysisVersionOf, type CachedAnalysis } from "./cache.js";
+import { AnalysisCache, analysisVersionOf } from "./cache.js";
+import { runGlobalPhase, type CachedBlob } from "./engine/global-phase.js";
 import { BuildInterrupted, describeFailure } from "./errors.js";
-import { ExactDedup } from "./dedup.js";
-import { mergeContext, type ContextBonus } from "./link/context.js";
-import { assess, decideAssessed, type Assessment } from "./link/decide.js";
-import { loadLinker } from "./link/linker.js";
-import { EpisodeTally } from "./link/tally.js";
-import { GrowableArray } from "./growable.js";
-import { compareSourceFiles } from "./file-names.js";
 import { absolutePathOf, listRawFiles, type InputFile, type RawFile, type RawListing } from "./ingest.js";
 import { languageModelVersion } from "./language.js";
+import type { Assessment } from "./link/decide.js";
+import { indexLinker, readLinker, type LinkerFiles } from "./link/linker.js";
 import { Lock } from "./lock.js";
-import { NearDupClusters } from "./neardup-clusters.js";
-import { NearDupIndex } from "./neardup-index.js";
-import { nearDupKey } from "./neardup.js";
 import { WorkerPool } from "./pool.js";
 import { Progress, type ProgressSinks, type StageRecord } from "./progress.js";
 import { checkOwnership, resolvePlaces, type Places } from "./places.js";
-import { clearLeftovers, discardStaging, prepareStaging, swapIntoPlace } from "./publish.js";
-import { ScratchDirectory } from "./spill.js";
-import { ParagraphStatistics, renderReport } from "./report.js";
-import { normalizeText, sha256Hex, sha256OfFile } from "./text.js";
+import { clearLeftovers, discardStaging } from "./publish.js";
+import { ScratchDirectory } from "./scratch.js";
+import { sha256Hex, sha256OfFile } from "./text.js";
 import { forTerminal } from "./terminal.js";
 import { PipelineError, validateRecords } from "./validate.js";
-import { openTableWriter, type WrittenFile } from "./write.js";
 
 export interface BuildOptions extends ProgressSinks {
   rawDir: string;
@@ -72,15 +61,9 @@ export interface BuildSummary {
 
 const PROJECT_ROOT = fileURLToPath(new URL("..", import.meta.url));
 const PACKAGE_VERSION = (JSON.parse(readFileSync(path.join(PROJECT_ROOT, "package.json"), "utf8")) as { version: string }).version;
-const TABLE_FORMATS = ["parquet", "arrow", "csv"] as const;
 const SCRATCH_PREFIX = "satc-build-";
 /** More workers than this per core only cost memory (each holds the language model and the catalog). */
 const MAX_THREADS_PER_CORE = 2;
-
-interface ReadBlob {
-  blob: Blob;
-  cacheKey: string;
-}
 
 /**
  * raw blobs → paragraphs, occurrences, episodes, rejects, a report and a manifest in OUT.
@@ -100,7 +83,7 @@ export async function buildDataset(options: BuildOptions): Promise<BuildSummary>
     throw new PipelineError(`RAW ${options.rawDir} holds no files (is its disk mounted?); nothing was built and OUT was left as it was.`);
   }
   await checkOwnership(places, options.outDir);
-  const catalog = await loadLinker();
+  const catalog = await readLinker();
   const analysisVersion = await analysisVersionOf({
     sourceDirectories: [path.join(PROJECT_ROOT, "pipeline"), path.join(PROJECT_ROOT, "schemas")],
     lockFile: path.join(PROJECT_ROOT, "package-lock.json"),
@@ -137,7 +120,7 @@ async function buildInPlaces(
   places: Places,
   listing: RawListing,
   cache: AnalysisCache,
-  catalog: Awaited<ReturnType<typeof loadLinker>>,
+  catalog: LinkerFiles,
 ): Promise<BuildSummary> {
   const { strict = false, log, signal } = options;
   const { outDir } = options;
@@ -171,7 +154,20 @@ async function buildInPlaces(
     // Scratch files of the global near-dup steps (spilled keys and pairs), never part of OUT.
     const scratch = await ScratchDirectory.create(SCRATCH_PREFIX);
     try {
-      const assembled = await assemble(blobs, fileRejects, inputs, cache, catalog, places, buildKey, progress, scratch, signal, options.observeAssessment);
+      const assembled = await runGlobalPhase({
+        blobs,
+        fileRejects,
+        inputs,
+        cache,
+        linker: indexLinker(catalog),
+        places,
+        buildKey,
+        packageVersion: PACKAGE_VERSION,
+        progress,
+        scratch,
+        signal,
+        observeAssessment: options.observeAssessment,
+      });
       summary = { ...assembled, blobsAnalysed, upToDate: false, stages: progress.stages };
     } catch (error) {
       await discardStaging(places);
@@ -245,7 +241,7 @@ async function analyseBlobs({ rawDir, listing, cache, threads, progress, log, si
     await cache.clearTemporaryEntries();
   }
   stage.done();
-  const blobs: ReadBlob[] = [];
+  const blobs: CachedBlob[] = [];
   const fileRejects: Reject[] = validateRecords(rejectSchema, folderRejects, "ingest → rejects");
   // Every file found, rejected or not, for the manifest.
   const inputs: InputFile[] = [];
@@ -261,172 +257,6 @@ async function analyseBlobs({ rawDir, listing, cache, threads, progress, log, si
   return { blobs, fileRejects, inputs, blobsAnalysed: results.filter((result) => result.kind === "blob" && !result.cached).length };
 }
 
-/** Stage 2: the global steps over the cached analyses, writing OUT through a staging folder. */
-async function assemble(
-  blobs: ReadBlob[],
-  fileRejects: Reject[],
-  inputs: InputFile[],
-  cache: AnalysisCache,
-  catalog: Awaited<ReturnType<typeof loadLinker>>,
-  places: Places,
-  buildKey: string,
-  progress: Progress,
-  scratch: ScratchDirectory,
-  signal: AbortSignal | undefined,
-  observeAssessment: BuildOptions["observeAssessment"],
-): Promise<Omit<BuildSummary, "blobsAnalysed" | "upToDate" | "stages">> {
-  const totalBytes = blobs.reduce((sum, { blob }) => sum + blob.sizeBytes, 0);
-  const decideLink = (paragraphId: string, evidence: AnalyzedParagraph["evidence"], context: ContextBonus) => {
-    const assessment = assess(evidence, catalog.index, context);
-    observeAssessment?.(paragraphId, assessment);
-    return decideAssessed(assessment, catalog);
-  };
-  const eachAnalysis = async function* (ordinals: Iterable<number> = blobs.keys()): AsyncGenerator<[number, ReadBlob, CachedAnalysis]> {
-    for (const ordinal of ordinals) {
-      signal?.throwIfAborted();
-      yield [ordinal, blobs[ordinal]!, await cache.open(blobs[ordinal]!.cacheKey)];
-    }
-  };
-
-  // Exact dedup across blobs; near-dup fingerprints indexed in first-occurrence order.
-  let stage = progress.stage("exact dedup, near-dup index", totalBytes);
-  const dedup = new ExactDedup();
-  const nearDupIndex = new NearDupIndex(scratch);
-  const firstBlobOf = new GrowableArray((length) => new Int32Array(length));
-  const repeatedAcrossBlobs = new Set<number>();
-  const blobsToReread = new Set<number>();
-  const lineRejects: Reject[] = [];
-  let occurrences = 0;
-  for await (const [ordinal, { blob }, analysis] of eachAnalysis()) {
-    let blobOccurrences = 0;
-    for await (const batch of analysis.batches()) {
-      for (const occurrence of batch) {
-        const { paragraphNumber, first } = dedup.add(occurrence.paragraphId);
-        if (first) {
-          nearDupIndex.add(paragraphNumber, occurrence.paragraph!.fingerprint);
-          firstBlobOf.push(ordinal);
-        } else if (occurrence.paragraph && firstBlobOf.at(paragraphNumber) !== ordinal) {
-          repeatedAcrossBlobs.add(paragraphNumber);
-          blobsToReread.add(ordinal).add(firstBlobOf.at(paragraphNumber));
-        }
-      }
-      blobOccurrences += batch.length;
-    }
-    occurrences += blobOccurrences;
-    lineRejects.push(...analysis.lineRejects.map((reject) => ({ sourceFile: blob.sourceFile, ...reject })));
-    stage.advance({ bytes: blob.sizeBytes, rowsIn: blobOccurrences });
-  }
-  stage.done({ rowsIn: occurrences, rowsOut: dedup.paragraphs });
-
-  // Candidate pairs, then verification: the texts of paragraphs in candidate pairs, and the
-  // context of paragraphs that occur in several blobs, come from the blobs holding them.
-  stage = progress.stage("near-dup candidates, texts, context across blobs");
-  const clusters = new NearDupClusters(nearDupIndex, scratch);
-  for (let paragraphNumber = 0; paragraphNumber < dedup.paragraphs; paragraphNumber++) {
-    if (clusters.needsText[paragraphNumber]) blobsToReread.add(firstBlobOf.at(paragraphNumber));
-  }
-  const contextAcrossBlobs = new Map<number, ContextBonus>();
-  let textsRead = 0;
-  for await (const [ordinal, , analysis] of eachAnalysis([...blobsToReread].sort((a, b) => a - b))) {
-    for await (const batch of analysis.batches()) {
-      for (const { paragraph } of batch) {
-        if (!paragraph) continue;
-        const paragraphNumber = dedup.numberOf(paragraph.paragraphId);
-        if (clusters.needsText[paragraphNumber] && firstBlobOf.at(paragraphNumber) === ordinal) {
-          clusters.addText(paragraphNumber, nearDupKey(normalizeText(paragraph.text)));
-          textsRead++;
-        }
-        if (repeatedAcrossBlobs.has(paragraphNumber)) {
-          const context = contextAcrossBlobs.get(paragraphNumber) ?? new Map();
-          contextAcrossBlobs.set(paragraphNumber, mergeContext(context, new Map(paragraph.context), paragraph.evidence.candidates, catalog.index));
-        }
-      }
-    }
-  }
-  stage.done({ rowsIn: clusters.candidates, rowsOut: textsRead });
-
-  stage = progress.stage("near-dup verification");
-  const clusterRoots = clusters.roots();
-  stage.done({ rowsIn: clusters.candidates, rowsOut: dedup.paragraphs });
-
-  // Final decisions, validation and writing, blob by blob in output order.
-  stage = progress.stage("link, validate, write", totalBytes);
-  const staging = await prepareStaging(places);
-  const paragraphWriter = await openTableWriter<ParagraphRow>(paragraphRowSchema, staging, "paragraphs", TABLE_FORMATS);
-  const occurrenceWriter = await openTableWriter<OccurrenceRow>(occurrenceRowSchema, staging, "occurrences", TABLE_FORMATS);
-  const statistics = new ParagraphStatistics();
-  const tally = new EpisodeTally();
-  for await (const [ordinal, { blob }, analysis] of eachAnalysis()) {
-    for await (const batch of analysis.batches()) {
-      const occurrenceRows: OccurrenceRow[] = [];
-      const paragraphRows: ParagraphRow[] = [];
-      for (const { paragraph, ...place } of batch) {
-        occurrenceRows.push({ sourceFile: blob.sourceFile, ...place, blobSha256: blob.blobSha256 });
-        if (!paragraph) continue;
-        const paragraphNumber = dedup.numberOf(paragraph.paragraphId);
-        if (firstBlobOf.at(paragraphNumber) !== ordinal) continue;
-        const context = contextAcrossBlobs.get(paragraphNumber) ?? new Map(paragraph.context);
-        paragraphRows.push({
-          paragraphId: paragraph.paragraphId,
-          text: paragraph.text,
-          language: paragraph.language,
-          languageScore: paragraph.languageScore,
-          ...decideLink(paragraph.paragraphId, paragraph.evidence, context),
-          nearDupCluster: dedup.idOf(clusterRoots[paragraphNumber]!),
-          sourceFile: blob.sourceFile,
-          lineStart: place.lineStart,
-          occurrenceCount: dedup.occurrenceCountOf(paragraphNumber),
-        });
-      }
-      await occurrenceWriter.write(validateRecords(occurrenceRowSchema, occurrenceRows, "dedup → occurrences"));
-      await paragraphWriter.write(validateRecords(paragraphRowSchema, paragraphRows, "paragraphs → write"));
-      for (const row of paragraphRows) {
-        statistics.observe(row);
-        tally.add(row);
-      }
-      stage.advance({ rowsIn: occurrenceRows.length, rowsOut: paragraphRows.length });
-    }
-    stage.advance({ bytes: blob.sizeBytes });
-  }
-  const episodeRows = validateRecords(episodeRowSchema, tally.rows(catalog.catalog), "episodes → write");
-  const rejects = validateRecords(rejectSchema, [...fileRejects, ...lineRejects].sort(bySourceAndLine), "ingest → rejects");
-  const outputs: WrittenFile[] = [
-    ...(await paragraphWriter.close()),
-    ...(await occurrenceWriter.close()),
-    ...(await writeAll(episodeRowSchema, episodeRows, staging, "episodes", TABLE_FORMATS)),
-    ...(await writeAll(rejectSchema, rejects, staging, "rejects", ["csv"])),
-  ];
-  stage.done();
-
-  stage = progress.stage("report, manifest, publish");
-  const counts = { blobs: blobs.length, occurrences, paragraphs: dedup.paragraphs, linkedParagraphs: statistics.linked };
-  const provenance: Omit<Manifest, "outputs"> = {
-    buildKey,
-    counts,
-    packageVersion: PACKAGE_VERSION,
-    schemaVersion: schemaVersion(),
-    languageModelVersion: languageModelVersion(),
-    catalogVersion: catalog.version,
-    inputs,
-  };
-  const report = renderReport({ blobs: blobs.length, occurrences, paragraphs: statistics, episodes: episodeRows, linkCounts: tally.counts, rejects, manifest: provenance, quality: catalog.quality });
-  await writeFile(path.join(staging, "report.html"), report);
-  const manifest = validateRecords(manifestSchema, [{ ...provenance, outputs: [...outputs, { path: "report.html", rows: null, sha256: sha256Hex(report) }] }], "manifest → write")[0]!;
-  await writeFile(path.join(staging, "manifest.json"), `${JSON.stringify(manifest, null, 2)}\n`);
-  signal?.throwIfAborted();
-  await swapIntoPlace(places);
-  stage.done();
-  return { ...counts, rejects, outputs: manifest.outputs };
-}
-
-async function writeAll<T extends object>(schema: Parameters<typeof openTableWriter>[0], rows: T[], directory: string, name: string, formats: readonly ("parquet" | "arrow" | "csv")[]) {
-  const writer = await openTableWriter<T>(schema, directory, name, formats);
-  await writer.write(rows);
-  return writer.close();
-}
-
-const bySourceAndLine = (a: Reject, b: Reject) => compareSourceFiles(a.sourceFile, b.sourceFile) || a.lineStart - b.lineStart;
-
 /** The manifest of OUT when it was built with `buildKey` and every output file still has its recorded hash. */
 async function upToDateManifest(outDir: string, buildKey: string): Promise<Manifest | null> {
   try {
@@ -439,14 +269,6 @@ async function upToDateManifest(outDir: string, buildKey: string): Promise<Manif
   } catch {
     return null;
   }
-}
-
-/** Changes whenever an output column's name, type or nullability changes. */
-function schemaVersion(): string {
-  const layout = [paragraphRowSchema, occurrenceRowSchema, episodeRowSchema, rejectSchema].map((schema) =>
-    columnSpecs(schema).map(({ column, type, nullable }) => [column, type, nullable]),
-  );
-  return sha256Hex(JSON.stringify(layout)).slice(0, 12);
 }
 
 /** THREADS as given on the command line: a whole number, checked by `workerCount`. */

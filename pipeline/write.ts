@@ -238,6 +238,10 @@ function valueBytes(type: ColumnSpec["type"], value: unknown): number {
       return 8;
     case "bool":
       return 1;
+    case "uint32[]":
+      return 4 * (value as ArrayLike<number>).length;
+    case "binary":
+      return (value as Uint8Array).length;
   }
 }
 
@@ -251,8 +255,10 @@ function rowBytes(batch: RecordBatch): Float64Array {
       for (let row = 0; row < data.length; row++) {
         if (!data.getValid(row)) continue;
         sizes[offset + row]! +=
-          typeId === "Utf8"
+          typeId === "Utf8" || typeId === "Binary"
             ? Number(data.valueOffsets[row + 1]!) - Number(data.valueOffsets[row]!) // sliced data has sliced offsets
+            : typeId.startsWith("List")
+            ? 4 * (Number(data.valueOffsets[row + 1]!) - Number(data.valueOffsets[row]!))
             : typeId === "Int32"
               ? 4
               : typeId === "Float64"

@@ -1,4 +1,4 @@
-import { Bool, Field, Float64, Int32, Schema, Utf8, type DataType } from "apache-arrow";
+import { Binary, Bool, Field, Float64, Int32, List, Schema, Uint32, Utf8, type DataType } from "apache-arrow";
 import { z } from "zod";
 
 /** The one rule that turns a record field into an output column: `lineStart` → `line_start`. */
@@ -9,7 +9,7 @@ export function columnName(fieldName: string): string {
 export interface ColumnSpec {
   field: string;
   column: string;
-  type: "int32" | "float64" | "utf8" | "bool";
+  type: "int32" | "float64" | "utf8" | "bool" | "uint32[]" | "binary";
   nullable: boolean;
   description: string;
   example: unknown;
@@ -25,7 +25,7 @@ export function columnSpecs(schema: z.ZodObject): ColumnSpec[] {
     return {
       field,
       column: columnName(field),
-      type: arrowKind(field, inner),
+      type: arrowKind(field, inner, meta),
       nullable,
       description: String(meta.description ?? ""),
       example: meta.example,
@@ -33,9 +33,11 @@ export function columnSpecs(schema: z.ZodObject): ColumnSpec[] {
   });
 }
 
-function arrowKind(field: string, schema: z.ZodType): ColumnSpec["type"] {
+function arrowKind(field: string, schema: z.ZodType, meta: Record<string, unknown>): ColumnSpec["type"] {
   const def = schema._zod.def as { type: string; format?: string };
   if (def.type === "string" || def.type === "enum") return "utf8";
+  // Typed arrays (z.instanceof) say which Arrow type they are written as.
+  if (def.type === "custom" && (meta.arrow === "uint32[]" || meta.arrow === "binary")) return meta.arrow;
   if (def.type === "boolean") return "bool";
   if (def.type === "number") return def.format === "int32" ? "int32" : "float64";
   throw new Error(`schemas/columns.ts: field "${field}" has zod type "${def.type}", which has no Arrow column type; add a mapping here.`);
@@ -51,6 +53,10 @@ export function arrowType(type: ColumnSpec["type"]): DataType {
       return new Utf8();
     case "bool":
       return new Bool();
+    case "uint32[]":
+      return new List(new Field("item", new Uint32(), false));
+    case "binary":
+      return new Binary();
   }
 }
 

@@ -1,10 +1,10 @@
 import { readFile } from "node:fs/promises";
 import { beforeAll, describe, expect, it } from "vitest";
-import { analyzeBlob, type AnalysisTools, type AnalyzedOccurrence } from "../pipeline/analyze.js";
-import { contextOf } from "../pipeline/blob-context.js";
+import { analyzeBlob, type AnalysisTools } from "../pipeline/analyze.js";
 import { chunksOf } from "../pipeline/chunks.js";
 import { loadLanguageIdentifier } from "../pipeline/language.js";
 import { loadLinker } from "../pipeline/link/linker.js";
+import type { ShardRow } from "../schemas/shard.js";
 import { scannedBlob } from "./helpers.js";
 
 let tools: AnalysisTools;
@@ -13,38 +13,39 @@ beforeAll(async () => {
   tools = { identifier, linker };
 });
 
-/** The analysis of a seed blob, its batches and its occurrences with their contexts filled in as the cache does. */
+/** The analysis of a seed blob and its batches of rows. */
 async function analyse(chunkBytes: number, batchOccurrences?: number) {
   const blob = scannedBlob("004.txt", await readFile(new URL("../raw/004_a58078538e24c6c1.txt", import.meta.url)));
-  const batches: AnalyzedOccurrence[][] = [];
+  const batches: ShardRow[][] = [];
   const chunks = (async function* () {
     yield* chunksOf(blob.bytes, chunkBytes);
   })();
-  const trailer = await analyzeBlob(blob, chunks, tools, async (batch) => void batches.push(batch), { ...(batchOccurrences && { batchOccurrences }) });
-  let ordinal = 0;
-  const occurrences = batches.flat().map((occurrence) => {
-    if (!occurrence.paragraph) return occurrence;
-    return { ...occurrence, paragraph: { ...occurrence.paragraph, context: contextOf(trailer.context, ordinal++) } };
-  });
-  return { trailer, batches, occurrences };
+  const record = await analyzeBlob(blob, chunks, tools, async (batch) => void batches.push(batch), { ...(batchOccurrences && { batchOccurrences }) });
+  return { record, batches, rows: batches.flat() };
 }
 
 describe("analyzeBlob", () => {
-  it("gives the same analysis whatever the chunk and batch sizes, with a repeated paragraph's context merged across batches", async () => {
+  it("gives the same rows whatever the chunk and batch sizes, with a paragraph's columns at its first occurrence in the blob only", async () => {
     const whole = await analyse(1 << 20);
     const small = await analyse(7, 4);
     expect(whole.batches).toHaveLength(1);
     expect(small.batches.length).toBeGreaterThan(10);
-    expect(small.occurrences).toEqual(whole.occurrences);
-    expect(small.trailer.blob).toEqual(whole.trailer.blob);
-    expect(small.trailer.lineRejects).toEqual([]);
+    expect(small.rows).toEqual(whole.rows);
+    expect(small.record).toEqual(whole.record);
+    expect(small.record.lineRejects).toEqual([]);
+    expect(whole.rows.map((row) => row.ordinal)).toEqual(whole.rows.map((_, index) => index));
 
-    // Lines 40 and 41 of the seed are one paragraph: the second occurrence carries no paragraph, and lands in a later batch.
-    const batchOfLine = (line: number) => small.batches.findIndex((batch) => batch.some((occurrence) => occurrence.lineStart === line));
-    expect(batchOfLine(41)).toBeGreaterThan(batchOfLine(40));
-    const [first, repeated] = [40, 41].map((line) => small.occurrences.find((occurrence) => occurrence.lineStart === line)!);
+    // Lines 40 and 41 of the seed are one paragraph: the second occurrence carries none of its columns.
+    const [first, repeated] = [40, 41].map((line) => whole.rows.find((row) => row.lineStart === line)!);
     expect(repeated!.paragraphId).toBe(first!.paragraphId);
-    expect(repeated!.paragraph).toBeUndefined();
-    expect(whole.occurrences.filter((occurrence) => occurrence.paragraph?.context.length).length).toBeGreaterThan(10);
+    expect(first!.text).not.toBeNull();
+    expect(repeated).toMatchObject({ text: null, evidence: null, bandKeys: null, shingles: null });
+    // Every paragraph row carries what the global phase needs: evidence, a first-pass decision, fingerprints and features.
+    for (const row of whole.rows.filter((row) => row.text !== null)) {
+      expect(JSON.parse(row.evidence!)).toHaveProperty("candidates");
+      expect(row.firstPass).toBeGreaterThanOrEqual(-1);
+      expect(row.bandKeys).toHaveLength(32);
+      expect(row.shingles!.length % 4).toBe(0);
+    }
   });
 });

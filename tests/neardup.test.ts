@@ -1,7 +1,6 @@
 import { readFileSync } from "node:fs";
 import { parse } from "csv-parse/sync";
 import { describe, expect, it } from "vitest";
-import { clusterNearDuplicates } from "../pipeline/neardup-clusters.js";
 import { compareNearDup, featuresOf, isNearDuplicate, jaccard, JACCARD_THRESHOLD, nearDupKey } from "../pipeline/neardup.js";
 import { normalizeText, paragraphIdOf } from "../pipeline/text.js";
 
@@ -52,42 +51,5 @@ describe("isNearDuplicate", () => {
       checked++;
     }
     expect(checked).toBeGreaterThan(10);
-  });
-});
-
-describe("clusterNearDuplicates", () => {
-  const twins = pairs.filter((pair) => pair.expected === "true");
-  const others = pairs.filter((pair) => pair.expected === "false");
-
-  it("finds each near twin among all fixture texts and names the cluster after its first paragraph", async () => {
-    const texts = [...new Set([...twins.map((pair) => pair.text_a), ...others.flatMap((pair) => [pair.text_a, pair.text_b]), ...twins.map((pair) => pair.text_b)])];
-    const paragraphs = texts.map(paragraph);
-    const clusters = await clusterNearDuplicates(paragraphs);
-    const clusterOf = (text: string) => clusters[texts.indexOf(text)];
-    for (const pair of twins) expect(clusterOf(pair.text_b), pair.note).toBe(clusterOf(pair.text_a));
-    for (const [index, cluster] of clusters.entries()) {
-      const first = clusters.indexOf(cluster);
-      expect(first).toBeLessThanOrEqual(index);
-      expect(cluster).toBe(paragraphs[first]!.paragraphId);
-    }
-  });
-
-  it("gives every paragraph without a near twin its own cluster, short texts included", async () => {
-    const shortTexts = ["Staffel 1", "Staffel 2", "Staffel 3", "Folge 1", "Ja.", "Nein.", "Sex and the City", "Sex and the City 2"];
-    const clusters = await clusterNearDuplicates(shortTexts.map(paragraph));
-    expect(new Set(clusters).size).toBe(shortTexts.length);
-    expect(clusters).toEqual(shortTexts.map((text) => paragraph(text).paragraphId));
-  });
-
-  it("finds the same clusters when verification holds only a few paragraphs' features at a time", async () => {
-    const paragraphs = pairs.flatMap((pair) => [pair.text_a, pair.text_b]).map(paragraph);
-    const inOneBlock = await clusterNearDuplicates(paragraphs);
-    expect(new Set(inOneBlock).size).toBeLessThan(paragraphs.length);
-    expect(await clusterNearDuplicates(paragraphs, 200)).toEqual(inOneBlock);
-  });
-
-  it("is deterministic", async () => {
-    const paragraphs = pairs.flatMap((pair) => [pair.text_a, pair.text_b]).map(paragraph);
-    expect(await clusterNearDuplicates(paragraphs)).toEqual(await clusterNearDuplicates(paragraphs));
   });
 });

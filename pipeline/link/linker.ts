@@ -8,16 +8,29 @@ import { CATALOG_DIRECTORY, readCatalog } from "./catalog.js";
 import { indexCatalog } from "./catalog-index.js";
 import type { Linker } from "./decide.js";
 
-export interface LoadedLinker extends Linker {
+/** The linker's files, read and checked: enough to know its version, before anything is indexed. */
+export interface LinkerFiles {
   catalog: Catalog;
+  calibration: Linker["calibration"];
   /** How this catalog and calibration measured on the blind set (catalog/quality.json), for the report. */
   quality: LinkQuality | null;
   /** The catalog's version plus hashes of its files, the calibration and the measured quality, recorded in the manifest. */
   version: string;
 }
 
+export type LoadedLinker = LinkerFiles & Linker;
+
 /** The catalog, indexed, with the calibration that turns its evidence into probabilities. */
-export async function loadLinker(catalogDirectory: string = CATALOG_DIRECTORY, calibrationFile: URL | string = CALIBRATION_FILE): Promise<LoadedLinker> {
+export async function loadLinker(catalogDirectory?: string, calibrationFile?: URL | string): Promise<LoadedLinker> {
+  return indexLinker(await readLinker(catalogDirectory, calibrationFile));
+}
+
+/** Indexing the catalog takes seconds: done only where paragraphs are linked. */
+export function indexLinker(files: LinkerFiles): LoadedLinker {
+  return { ...files, index: indexCatalog(files.catalog) };
+}
+
+export async function readLinker(catalogDirectory: string = CATALOG_DIRECTORY, calibrationFile: URL | string = CALIBRATION_FILE): Promise<LinkerFiles> {
   const { catalog, version } = await readCatalog(catalogDirectory);
   const calibration = loadCalibration(calibrationFile);
   const qualityFile = path.join(catalogDirectory, "quality.json");
@@ -30,5 +43,5 @@ export async function loadLinker(catalogDirectory: string = CATALOG_DIRECTORY, c
     quality = parsed.data;
   }
   const hashes = `calibration:${sha256Hex(await readFile(calibrationFile)).slice(0, 16)} quality:${qualityBytes ? sha256Hex(qualityBytes).slice(0, 16) : "none"}`;
-  return { catalog, index: indexCatalog(catalog), calibration, quality, version: `${version} ${hashes}` };
+  return { catalog, calibration, quality, version: `${version} ${hashes}` };
 }

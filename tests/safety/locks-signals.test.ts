@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { AnalysisCache } from "../../pipeline/cache.js";
 import { Lock } from "../../pipeline/lock.js";
 import { resolvePlaces } from "../../pipeline/places.js";
-import { ScratchDirectory } from "../../pipeline/spill.js";
+import { ScratchDirectory } from "../../pipeline/scratch.js";
 import { generateCorpus } from "../../tools/corpus.js";
 import { build, deadPid, project, runCli, startCli, tempFolder, tree } from "./fixtures.js";
 

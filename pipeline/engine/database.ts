@@ -1,0 +1,78 @@
+import { mkdir } from "node:fs/promises";
+import path from "node:path";
+import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
+
+/**
+ * The embedded engine of the global phase: one DuckDB database in the build's scratch folder,
+ * so that joins, aggregations and sorts larger than memory spill there (DuckDB's job, within
+ * `memory_limit`), and the folder's removal takes everything with it.
+ */
+export interface Engine {
+  /** Runs statements that return nothing worth reading (CREATE, COPY). */
+  run(sql: string): Promise<void>;
+  /** All rows of a small result, as plain objects. */
+  all<T>(sql: string): Promise<T[]>;
+  /** A result as it comes, chunk by chunk (about 2,048 rows each), as plain objects. */
+  stream<T>(sql: string): AsyncGenerator<T[]>;
+  /** Appends rows to a table whose columns are of these types, in column order. */
+  appender(table: string, types: ReadonlyArray<"VARCHAR" | "INTEGER" | "DOUBLE">): Promise<{ row(values: ReadonlyArray<string | number>): void; close(): void }>;
+  close(): void;
+}
+
+export interface EngineOptions {
+  /** Where DuckDB keeps its database and spill files. */
+  scratchFolder: string;
+  threads: number;
+  /** For example "1GB". */
+  memoryLimit: string;
+}
+
+export async function openEngine({ scratchFolder, threads, memoryLimit }: EngineOptions): Promise<Engine> {
+  const spillFolder = path.join(scratchFolder, "duckdb-spill");
+  await mkdir(spillFolder, { recursive: true });
+  const instance = await DuckDBInstance.create(path.join(scratchFolder, "global.duckdb"), {
+    threads: String(threads),
+    memory_limit: memoryLimit,
+    temp_directory: spillFolder,
+    // Results keep the order their queries ask for; every query that feeds an output has a full ORDER BY.
+    preserve_insertion_order: "true",
+  });
+  const connection: DuckDBConnection = await instance.connect();
+  return {
+    async run(sql) {
+      await connection.run(sql);
+    },
+    async all<T>(sql: string) {
+      return (await connection.runAndReadAll(sql)).getRowObjectsJS() as T[];
+    },
+    async *stream<T>(sql: string) {
+      const result = await connection.stream(sql);
+      for await (const rows of result.yieldRowObjectJs()) if (rows.length > 0) yield rows as T[];
+    },
+    async appender(table, types) {
+      const appender = await connection.createAppender(table);
+      const append = types.map((type) =>
+        type === "VARCHAR" ? (value: string | number) => appender.appendVarchar(value as string) : type === "INTEGER" ? (value: string | number) => appender.appendInteger(value as number) : (value: string | number) => appender.appendDouble(value as number),
+      );
+      return {
+        row(values) {
+          values.forEach((value, column) => append[column]!(value));
+          appender.endRow();
+        },
+        close() {
+          appender.flushSync();
+          appender.closeSync();
+        },
+      };
+    },
+    close() {
+      connection.closeSync();
+      instance.closeSync();
+    },
+  };
+}
+
+/** A string as an SQL literal. */
+export function sqlString(value: string): string {
+  return `'${value.replaceAll("'", "''")}'`;
+}
