@@ -4,6 +4,7 @@ import path from "node:path";
 import { columnSpecs } from "../../schemas/columns.js";
 import { manifestSchema, type Manifest } from "../../schemas/manifest.js";
 import { episodeRowSchema, occurrenceRowSchema, paragraphRowSchema, rejectSchema, type Blob, type OccurrenceRow, type ParagraphRow, type Reject } from "../../schemas/records.js";
+import { candidateTable, clusterTable, contextTable, paragraphTable } from "../../schemas/tables.js";
 import type { AnalysisCache } from "../cache.js";
 import { compareSourceFiles } from "../file-names.js";
 import type { InputFile } from "../ingest.js";
@@ -27,6 +28,7 @@ import { dedupParagraphs } from "./dedup.js";
 import { clusterNearDuplicates, findCandidates } from "./near-duplicates.js";
 import { occurrenceSources, paragraphSources, storeClusters, type ParagraphSource } from "./outputs.js";
 import { registerShards, type BlobShard } from "./shards.js";
+import { runStages, type GlobalStage } from "./stages.js";
 
 /**
  * The global phase: SQL stages over the per-blob cache entries (Parquet), on the embedded
@@ -83,30 +85,12 @@ export async function runGlobalPhase(input: GlobalPhaseInput): Promise<GlobalPha
   const engine = await openEngine({ scratchFolder: scratch.path, threads: os.availableParallelism(), memoryLimit: ENGINE_MEMORY });
   try {
     await registerShards(engine, shards);
-
-    let stage = progress.stage("exact dedup", totalBytes);
-    const { paragraphs, occurrences } = await dedupParagraphs(engine);
-    stage.advance({ bytes: totalBytes });
-    stage.done({ rowsIn: occurrences, rowsOut: paragraphs });
+    const counts = { paragraphs: 0, occurrences: 0 };
+    await runStages(engine, globalStages(linker, counts), progress, signal);
+    const { paragraphs, occurrences } = counts;
 
     signal?.throwIfAborted();
-    stage = progress.stage("near-dup candidates");
-    const candidates = await findCandidates(engine);
-    stage.done({ rowsIn: paragraphs, rowsOut: candidates });
-
-    signal?.throwIfAborted();
-    stage = progress.stage("near-dup verification, clusters");
-    const { verified, roots } = await clusterNearDuplicates(engine, paragraphs);
-    await storeClusters(engine, roots);
-    stage.done({ rowsIn: candidates, rowsOut: verified });
-
-    signal?.throwIfAborted();
-    stage = progress.stage("context from neighbouring paragraphs");
-    const withContext = await computeContext(engine, linker.index);
-    stage.done({ rowsIn: occurrences, rowsOut: withContext });
-
-    signal?.throwIfAborted();
-    stage = progress.stage("link, validate, write", totalBytes);
+    let stage = progress.stage("link, validate, write", totalBytes);
     const staging = await prepareStaging(input.places);
     const statistics = new ParagraphStatistics();
     const tally = new EpisodeTally();
@@ -148,10 +132,10 @@ export async function runGlobalPhase(input: GlobalPhaseInput): Promise<GlobalPha
     stage.done();
 
     stage = progress.stage("report, manifest, publish");
-    const counts = { blobs: blobs.length, occurrences, paragraphs, linkedParagraphs: statistics.linked };
+    const totals = { blobs: blobs.length, occurrences, paragraphs, linkedParagraphs: statistics.linked };
     const provenance: Omit<Manifest, "outputs"> = {
       buildKey: input.buildKey,
-      counts,
+      counts: totals,
       packageVersion: input.packageVersion,
       schemaVersion: schemaVersion(),
       languageModelVersion: languageModelVersion(),
@@ -165,10 +149,56 @@ export async function runGlobalPhase(input: GlobalPhaseInput): Promise<GlobalPha
     signal?.throwIfAborted();
     await swapIntoPlace(input.places);
     stage.done();
-    return { ...counts, rejects, outputs: manifest.outputs };
+    return { ...totals, rejects, outputs: manifest.outputs };
   } finally {
     engine.close();
   }
+}
+
+/**
+ * The SQL stages, in order; `counts` gets the paragraphs and occurrences the first one found.
+ * What each makes is checked against schemas/tables.ts.
+ */
+function globalStages(linker: LoadedLinker, counts: { paragraphs: number; occurrences: number }): GlobalStage[] {
+  let candidates = 0;
+  return [
+    {
+      name: "exact dedup",
+      reads: ["shard"],
+      makes: [{ table: "paragraph", schema: paragraphTable }],
+      async run(engine) {
+        Object.assign(counts, await dedupParagraphs(engine));
+        return { rowsIn: counts.occurrences, rowsOut: counts.paragraphs };
+      },
+    },
+    {
+      name: "near-dup candidates",
+      reads: ["paragraph", "shard"],
+      makes: [{ table: "candidate", schema: candidateTable }],
+      async run(engine) {
+        candidates = await findCandidates(engine);
+        return { rowsIn: counts.paragraphs, rowsOut: candidates };
+      },
+    },
+    {
+      name: "near-dup verification, clusters",
+      reads: ["candidate", "paragraph", "shard"],
+      makes: [{ table: "cluster", schema: clusterTable }],
+      async run(engine) {
+        const { verified, roots } = await clusterNearDuplicates(engine, counts.paragraphs);
+        await storeClusters(engine, roots);
+        return { rowsIn: candidates, rowsOut: verified };
+      },
+    },
+    {
+      name: "context from neighbouring paragraphs",
+      reads: ["shard"],
+      makes: [{ table: "context", schema: contextTable }],
+      async run(engine) {
+        return { rowsIn: counts.occurrences, rowsOut: await computeContext(engine, linker.index) };
+      },
+    },
+  ];
 }
 
 /** The final row of a distinct paragraph: its episode decided on its own evidence and its context. */

@@ -70,7 +70,7 @@ describe("leftovers of killed builds", () => {
     await mkdir(path.join(root, ".out.staging"));
     await writeFile(path.join(root, ".out.staging", ".satc-build"), await readFile(path.join(out, ".satc-build")));
     const shard = (await readdir(path.join(root, ".out.cache"))).find((name) => name.length === 2)!;
-    await writeFile(path.join(root, ".out.cache", shard, `${"0".repeat(64)}.v8.${dead}-1.tmp`), "half");
+    await writeFile(path.join(root, ".out.cache", shard, `${"0".repeat(64)}.${dead}-1.tmp.parquet`), "half");
 
     const summary = await build({ rawDir: raw, outDir: out });
     expect(summary.upToDate).toBe(true);
