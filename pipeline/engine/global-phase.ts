@@ -86,7 +86,7 @@ export async function runGlobalPhase(input: GlobalPhaseInput): Promise<GlobalPha
   try {
     await registerShards(engine, shards);
     const counts = { paragraphs: 0, occurrences: 0 };
-    await runStages(engine, globalStages(linker, counts), progress, signal);
+    await runStages(engine, globalStages(linker, counts, scratch.path), progress, signal);
     const { paragraphs, occurrences } = counts;
 
     signal?.throwIfAborted();
@@ -159,7 +159,7 @@ export async function runGlobalPhase(input: GlobalPhaseInput): Promise<GlobalPha
  * The SQL stages, in order; `counts` gets the paragraphs and occurrences the first one found.
  * What each makes is checked against schemas/tables.ts.
  */
-function globalStages(linker: LoadedLinker, counts: { paragraphs: number; occurrences: number }): GlobalStage[] {
+function globalStages(linker: LoadedLinker, counts: { paragraphs: number; occurrences: number }, scratchFolder: string): GlobalStage[] {
   let candidates = 0;
   return [
     {
@@ -185,7 +185,7 @@ function globalStages(linker: LoadedLinker, counts: { paragraphs: number; occurr
       reads: ["candidate", "paragraph", "shard"],
       makes: [{ table: "cluster", schema: clusterTable }],
       async run(engine) {
-        const { verified, roots } = await clusterNearDuplicates(engine, counts.paragraphs);
+        const { verified, roots } = await clusterNearDuplicates(engine, counts.paragraphs, scratchFolder);
         await storeClusters(engine, roots);
         return { rowsIn: candidates, rowsOut: verified };
       },

@@ -1,5 +1,9 @@
 import { isNearDuplicate, JACCARD_THRESHOLD, MIN_CHARACTERS_FOR_FUZZY_MATCH, MIN_WORDS_FOR_WORD_EDIT, type NearDupFeatures } from "../neardup.js";
-import type { Engine } from "./database.js";
+import { readFile, rm } from "node:fs/promises";
+import path from "node:path";
+import { tableFromIPC } from "apache-arrow";
+import { readParquet } from "parquet-wasm";
+import { sqlString, type Engine } from "./database.js";
 
 /**
  * Near-duplicate clusters across the corpus, staged as in NeMo Curator's fuzzy dedup:
@@ -70,11 +74,16 @@ export async function findCandidates(engine: Engine): Promise<number> {
 
 /**
  * Verifies every candidate pair and joins the near twins: per paragraph rank, the rank of its
- * cluster's first paragraph (itself when it has no near twin). A pair is sent to verification
- * only when it could pass (see `couldBeNearTwins`); the components do not depend on the order
- * pairs come in, and every cluster is named after its smallest rank.
+ * cluster's first paragraph (itself when it has no near twin). Components do not depend on the
+ * order pairs come in, and every cluster is named after its smallest rank.
+ *
+ * Pairs cross the engine boundary as two integers; features do not travel with every pair.
+ * The candidates' features are written by DuckDB to Parquet in rank ranges of at most
+ * FEATURE_RANGE_BYTES each, read back column by column into typed arrays, and each pair is
+ * verified with the features of its two ranges in memory: one range for most corpora, two at
+ * a time for very large ones, so memory stays bounded whatever the corpus size.
  */
-export async function clusterNearDuplicates(engine: Engine, paragraphs: number): Promise<{ verified: number; roots: Int32Array }> {
+export async function clusterNearDuplicates(engine: Engine, paragraphs: number, folder: string, rangeBytes = FEATURE_RANGE_BYTES): Promise<{ verified: number; roots: Int32Array }> {
   const parent = Int32Array.from({ length: paragraphs }, (_, rank) => rank);
   const find = (rank: number): number => {
     let root = rank;
@@ -82,36 +91,87 @@ export async function clusterNearDuplicates(engine: Engine, paragraphs: number):
     while (parent[rank] !== root) [rank, parent[rank]] = [parent[rank]!, root];
     return root;
   };
+  await engine.run(`
+    CREATE TABLE feature AS
+    SELECT p.rank, s.key_characters AS characters, s.shingles, s.words,
+           (sum(octet_length(s.shingles) + octet_length(s.words)) OVER (ORDER BY p.rank) // ${rangeBytes})::INTEGER AS range
+    FROM paragraph p JOIN shard s ON s.blob = p.blob AND s.ordinal = p.ordinal
+    WHERE p.rank IN (SELECT a FROM candidate UNION SELECT b FROM candidate)`);
+  const ranges = (await engine.all<{ range: number }>("SELECT DISTINCT range FROM feature ORDER BY range")).map((row) => row.range);
+  const loaded = new Map<number, FeatureRange>();
+  const load = async (range: number) => {
+    const file = path.join(folder, `features-${range}.parquet`);
+    await engine.run(`COPY (SELECT rank, characters, shingles, words FROM feature WHERE range = ${range} ORDER BY rank) TO ${sqlString(file)} (FORMAT parquet, COMPRESSION uncompressed)`);
+    const features = FeatureRange.read(await readFile(file));
+    await rm(file);
+    return features;
+  };
   let verified = 0;
-  const features = `(SELECT p.rank, s.key_characters AS characters, s.shingles, s.words FROM paragraph p JOIN shard s ON s.blob = p.blob AND s.ordinal = p.ordinal
-                     WHERE p.rank IN (SELECT a FROM candidate UNION SELECT b FROM candidate))`;
-  const pairs = engine.stream<PairFeatures>(`
-    WITH feature AS ${features}
-    SELECT c.a, c.b, fa.characters AS a_characters, fa.shingles AS a_shingles, fa.words AS a_words,
-           fb.characters AS b_characters, fb.shingles AS b_shingles, fb.words AS b_words
-    FROM candidate c JOIN feature fa ON fa.rank = c.a JOIN feature fb ON fb.rank = c.b
-    WHERE ${couldBeNearTwins("fa", "fb")}`);
-  for await (const batch of pairs) {
-    for (const pair of batch) {
-      if (!isNearDuplicate(featuresOf(pair.a_characters, pair.a_shingles, pair.a_words), featuresOf(pair.b_characters, pair.b_shingles, pair.b_words))) continue;
-      verified++;
-      const [rootA, rootB] = [find(pair.a), find(pair.b)];
-      if (rootA !== rootB) parent[Math.max(rootA, rootB)] = Math.min(rootA, rootB);
+  for (const [i, rangeA] of ranges.entries()) {
+    for (const rangeB of ranges.slice(i)) {
+      // At most two ranges in memory: the one of `a`, kept while `b` moves on.
+      for (const range of loaded.keys()) if (range !== rangeA && range !== rangeB) loaded.delete(range);
+      for (const range of [rangeA, rangeB]) if (!loaded.has(range)) loaded.set(range, await load(range));
+      const [featuresA, featuresB] = [loaded.get(rangeA)!, loaded.get(rangeB)!];
+      const pairs = engine.stream<{ a: number; b: number }>(`
+        SELECT c.a, c.b FROM candidate c JOIN feature fa ON fa.rank = c.a JOIN feature fb ON fb.rank = c.b
+        WHERE fa.range = ${rangeA} AND fb.range = ${rangeB} AND ${couldBeNearTwins("fa", "fb")}`);
+      for await (const batch of pairs) {
+        for (const { a, b } of batch) {
+          if (!isNearDuplicate(featuresA.of(a), featuresB.of(b))) continue;
+          verified++;
+          const [rootA, rootB] = [find(a), find(b)];
+          if (rootA !== rootB) parent[Math.max(rootA, rootB)] = Math.min(rootA, rootB);
+        }
+      }
     }
   }
   return { verified, roots: Int32Array.from({ length: paragraphs }, (_, rank) => find(rank)) };
 }
 
-interface PairFeatures {
-  a: number;
-  b: number;
-  a_characters: number;
-  a_shingles: Buffer;
-  a_words: Buffer;
-  b_characters: number;
-  b_shingles: Buffer;
-  b_words: Buffer;
+/** Features of a rank range, read from Parquet: each hash column's values in one aligned buffer, with every row's start. */
+class FeatureRange {
+  private constructor(
+    private readonly rowOf: Map<number, number>,
+    private readonly characters: Int32Array,
+    private readonly shingles: { hashes: Uint32Array; offsets: Int32Array },
+    private readonly words: { hashes: Uint32Array; offsets: Int32Array },
+  ) {}
+
+  static read(parquetBytes: Uint8Array): FeatureRange {
+    const table = tableFromIPC(readParquet(parquetBytes).intoIPCStream());
+    const column = (name: string) => table.getChild(name)!.data;
+    const ints = (name: string) => Int32Array.from(column(name).flatMap((data) => [...(data.values as Int32Array).subarray(0, data.length)]));
+    const ranks = ints("rank");
+    const hashes = (name: string) => {
+      const chunks = column(name);
+      const total = chunks.reduce((sum, data) => sum + Number(data.valueOffsets[data.length]) - Number(data.valueOffsets[0]), 0);
+      const bytes = new Uint8Array(total);
+      const offsets = new Int32Array(ranks.length + 1);
+      let row = 0;
+      let at = 0;
+      for (const data of chunks) {
+        const start = Number(data.valueOffsets[0]);
+        const end = Number(data.valueOffsets[data.length]);
+        bytes.set((data.values as Uint8Array).subarray(start, end), at);
+        for (let i = 0; i < data.length; i++) offsets[row++] = (at + Number(data.valueOffsets[i]) - start) / 4;
+        at += end - start;
+      }
+      offsets[row] = at / 4;
+      return { hashes: new Uint32Array(bytes.buffer), offsets };
+    };
+    return new FeatureRange(new Map(Array.from(ranks, (rank, row) => [rank, row])), ints("characters"), hashes("shingles"), hashes("words"));
+  }
+
+  of(rank: number): NearDupFeatures {
+    const row = this.rowOf.get(rank)!;
+    const slice = ({ hashes, offsets }: { hashes: Uint32Array; offsets: Int32Array }) => hashes.subarray(offsets[row]!, offsets[row + 1]!);
+    return { characters: this.characters[row]!, shingles: slice(this.shingles), words: slice(this.words) };
+  }
 }
+
+/** Features of at most this many bytes are in one range; two ranges are in memory at once. */
+const FEATURE_RANGE_BYTES = 128 * 1024 * 1024;
 
 /**
  * What isNearDuplicate (pipeline/neardup.ts) can only accept, on sizes alone: equal keys (same
@@ -128,10 +188,4 @@ function couldBeNearTwins(a: string, b: string): string {
     OR (least(${a}.characters, ${b}.characters) >= ${MIN_CHARACTERS_FOR_FUZZY_MATCH} AND (
       (least(${words(a)}, ${words(b)}) >= ${MIN_WORDS_FOR_WORD_EDIT} AND abs(${words(a)} - ${words(b)}) <= 1)
       OR least(${shingles(a)}, ${shingles(b)}) >= ${JACCARD_THRESHOLD} * greatest(${shingles(a)}, ${shingles(b)}) - 0.5)))`;
-}
-
-/** Features from their stored form: hashes as little-endian uint32 bytes (copied, since a Buffer may sit at any offset). */
-function featuresOf(characters: number, shingles: Buffer, words: Buffer): NearDupFeatures {
-  const wordsOf = (bytes: Buffer) => new Uint32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
-  return { characters, shingles: wordsOf(shingles), words: wordsOf(words) };
 }

@@ -15,7 +15,7 @@ const pairs = parse(readFileSync(new URL("../fixtures/near-dup-pairs.csv", impor
 const bytesOf = (words: Uint32Array) => new Uint8Array(words.buffer, words.byteOffset, words.byteLength).slice();
 
 /** The cluster (the paragraph id of its first text) of each of `texts`, as one blob through the engine's SQL and verification. */
-async function clustersOf(texts: string[]): Promise<string[]> {
+async function clustersOf(texts: string[], rangeBytes?: number): Promise<string[]> {
   const folder = await tempTree({});
   const seen = new Set<string>();
   const rows = texts.map((text, ordinal): ShardRow => {
@@ -52,7 +52,7 @@ async function clustersOf(texts: string[]): Promise<string[]> {
     await registerShards(engine, [{ ordinal: 0, sourceFile: "blob.txt", blobSha256: "0".repeat(64), parquetPath: `${folder}/blob.parquet` }]);
     const { paragraphs } = await dedupParagraphs(engine);
     await findCandidates(engine);
-    const { roots } = await clusterNearDuplicates(engine, paragraphs);
+    const { roots } = await clusterNearDuplicates(engine, paragraphs, folder, rangeBytes);
     const ids = (await engine.all<{ paragraph_id: string }>("SELECT paragraph_id FROM paragraph ORDER BY rank")).map((row) => row.paragraph_id);
     return texts.map((text) => ids[roots[ids.indexOf(paragraphIdOf(normalizeText(text)))]!]!);
   } finally {
@@ -80,6 +80,13 @@ describe("near-duplicate clusters in the engine", () => {
   it("gives every paragraph without a near twin its own cluster, short texts included", async () => {
     const shortTexts = ["Staffel 1", "Staffel 2", "Staffel 3", "Folge 1", "Ja.", "Nein.", "Sex and the City", "Sex and the City 2"];
     expect(await clustersOf(shortTexts)).toEqual(shortTexts.map((text) => paragraphIdOf(normalizeText(text))));
+  });
+
+  it("finds the same clusters when only a few paragraphs' features are in memory at a time", async () => {
+    const texts = pairs.flatMap((pair) => [pair.text_a, pair.text_b]);
+    const inOneRange = await clustersOf(texts);
+    expect(new Set(inOneRange).size).toBeLessThan(texts.length);
+    expect(await clustersOf(texts, 2000)).toEqual(inOneRange);
   });
 
   it("is deterministic, and an exact repeat joins its paragraph", async () => {
