@@ -17,13 +17,13 @@ describe("the catalog in catalog/", () => {
     const directory = await tempTree({});
     await cp(CATALOG_DIRECTORY, directory, { recursive: true });
     await writeFile(path.join(directory, "season-2.json"), "{ not json");
-    await expect(readCatalog(directory)).rejects.toThrow(/season-2\.json: not valid JSON .*; fix the file\.$/);
+    await expect(readCatalog(directory)).rejects.toThrow(/season-2\.json line 1, column 3: not valid JSON .*; fix the syntax there\.$/);
 
     await cp(path.join(CATALOG_DIRECTORY, "season-2.json"), path.join(directory, "season-2.json"));
     const season = JSON.parse(await readFile(path.join(directory, "season-3.json"), "utf8"));
     season.episodes[4].airDate = "May 2000";
     await writeFile(path.join(directory, "season-3.json"), JSON.stringify(season));
-    await expect(readCatalog(directory)).rejects.toThrow(/season-3\.json, at episodes\.4\.airDate: air dates are ISO dates/);
+    await expect(readCatalog(directory)).rejects.toThrow(/season-3\.json, field episodes\.4\.airDate: air dates are ISO dates; fix that field\./);
   });
 
   it("finds a missing episode", async () => {
