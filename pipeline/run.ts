@@ -225,10 +225,11 @@ async function analyseBlobs({ rawDir, listing, cache, threads, progress, log, si
       largestFirst.map(async (order) => {
         // A worker reports the bytes it analysed as it goes, so that a big blob shows progress.
         let reported = 0;
-        const result = await pool.run(files[order]!, (bytes) => {
+        const onProgress = (bytes: number) => {
           reported += bytes;
           stage.advance({ bytes });
-        });
+        };
+        const result = await pool.run(files[order]!, { onProgress, name: `analysing ${files[order]!.sourceFile}` });
         const bytes = (result.kind === "blob" ? result.blob.sizeBytes : 0) - reported;
         stage.advance({ rowsIn: 1, rowsOut: result.kind === "blob" && !result.cached ? 1 : 0, bytes });
         if (result.kind === "blob" && result.damagedEntry) log(forTerminal(result.damagedEntry));
