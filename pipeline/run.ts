@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { lstat, readFile, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { parse } from "csv-parse/sync";
 import { columnSpecs } from "../schemas/columns.js";
@@ -26,6 +26,7 @@ import { NearDupClusters } from "./neardup-clusters.js";
 import { NearDupIndex } from "./neardup-index.js";
 import { nearDupKey } from "./neardup.js";
 import { WorkerPool } from "./pool.js";
+import { isMain, PROJECT_ROOT } from "./runtime.js";
 import { Progress, type ProgressSinks, type StageRecord } from "./progress.js";
 import { checkOwnership, resolvePlaces, type Places } from "./places.js";
 import { clearLeftovers, discardStaging, prepareStaging, swapIntoPlace } from "./publish.js";
@@ -70,8 +71,7 @@ export interface BuildSummary {
   stages: readonly StageRecord[];
 }
 
-const PROJECT_ROOT = fileURLToPath(new URL("..", import.meta.url));
-const PACKAGE_VERSION = (JSON.parse(readFileSync(path.join(PROJECT_ROOT, "package.json"), "utf8")) as { version: string }).version;
+const PACKAGE_VERSION = (JSON.parse(readFileSync(new URL("package.json", PROJECT_ROOT), "utf8")) as { version: string }).version;
 const TABLE_FORMATS = ["parquet", "arrow", "csv"] as const;
 const SCRATCH_PREFIX = "satc-build-";
 /** More workers than this per core only cost memory (each holds the language model and the catalog). */
@@ -102,8 +102,8 @@ export async function buildDataset(options: BuildOptions): Promise<BuildSummary>
   await checkOwnership(places, options.outDir);
   const catalog = await loadLinker();
   const analysisVersion = await analysisVersionOf({
-    sourceDirectories: [path.join(PROJECT_ROOT, "pipeline"), path.join(PROJECT_ROOT, "schemas")],
-    lockFile: path.join(PROJECT_ROOT, "package-lock.json"),
+    sourceDirectories: [fileURLToPath(new URL("pipeline", PROJECT_ROOT)), fileURLToPath(new URL("schemas", PROJECT_ROOT))],
+    lockFile: fileURLToPath(new URL("package-lock.json", PROJECT_ROOT)),
     languageModel: languageModelVersion(),
     catalog: catalog.version,
   });
@@ -506,4 +506,4 @@ async function main(): Promise<number> {
   }
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) process.exit(await main());
+if (isMain(import.meta.url)) process.exit(await main());
