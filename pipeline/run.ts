@@ -26,7 +26,7 @@ import { NearDupClusters } from "./neardup-clusters.js";
 import { NearDupIndex } from "./neardup-index.js";
 import { nearDupKey } from "./neardup.js";
 import { WorkerPool } from "./pool.js";
-import { isMain, PROJECT_ROOT } from "./runtime.js";
+import { isMain, PROJECT_ROOT, workerCodeVersion } from "./runtime.js";
 import { Progress, type ProgressSinks, type StageRecord } from "./progress.js";
 import { checkOwnership, resolvePlaces, type Places } from "./places.js";
 import { clearLeftovers, discardStaging, prepareStaging, swapIntoPlace } from "./publish.js";
@@ -72,6 +72,8 @@ export interface BuildSummary {
 }
 
 const PACKAGE_VERSION = (JSON.parse(readFileSync(new URL("package.json", PROJECT_ROOT), "utf8")) as { version: string }).version;
+/** The per-blob stage's worker: its import closure is part of the cache key. */
+const BLOB_WORKER = new URL("./blob-worker.ts", import.meta.url);
 const TABLE_FORMATS = ["parquet", "arrow", "csv"] as const;
 const SCRATCH_PREFIX = "satc-build-";
 /** More workers than this per core only cost memory (each holds the language model and the catalog). */
@@ -102,7 +104,7 @@ export async function buildDataset(options: BuildOptions): Promise<BuildSummary>
   await checkOwnership(places, options.outDir);
   const catalog = await loadLinker();
   const analysisVersion = await analysisVersionOf({
-    sourceDirectories: [fileURLToPath(new URL("pipeline", PROJECT_ROOT)), fileURLToPath(new URL("schemas", PROJECT_ROOT))],
+    code: await workerCodeVersion(BLOB_WORKER),
     lockFile: fileURLToPath(new URL("package-lock.json", PROJECT_ROOT)),
     languageModel: languageModelVersion(),
     catalog: catalog.version,
@@ -211,7 +213,7 @@ async function analyseBlobs({ rawDir, listing, cache, threads, progress, log, si
   const { files, folderRejects } = listing;
   signal?.throwIfAborted();
   const setup: BlobWorkerSetup = { rawDir, cacheDirectory: cache.directory, analysisVersion: cache.analysisVersion };
-  const pool = new WorkerPool<RawFile, BlobTaskResult>(new URL("./blob-worker.ts", import.meta.url), threads, setup);
+  const pool = new WorkerPool<RawFile, BlobTaskResult>(BLOB_WORKER, threads, setup);
   const stopWorkers = () => void pool.close();
   signal?.addEventListener("abort", stopWorkers);
   // Largest blobs first, so that one big blob does not start last and leave the other

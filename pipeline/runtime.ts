@@ -14,6 +14,8 @@ export interface Bundle {
   entry: string;
   /** The folder of the bundles, relative to the project root. */
   directory: string;
+  /** The code version (codeVersionOf) of each worker module, by its path relative to the project root, taken when it was bundled. */
+  workerCodeVersions: Record<string, string>;
 }
 
 const bundle: Bundle | null = typeof BUNDLE === "undefined" ? null : (JSON.parse(BUNDLE) as Bundle);
@@ -43,6 +45,23 @@ export function runnable(source: URL): { file: string; execArgv: string[] } {
   const registerTsx = `import { register } from ${JSON.stringify(import.meta.resolve("tsx/esm/api"))}; register();`;
   return { file: fileURLToPath(source), execArgv: ["--import", `data:text/javascript,${encodeURIComponent(registerTsx)}`] };
 }
+
+/**
+ * The version of the code a worker module runs: taken when it was bundled, or from the
+ * sources, once per process (esbuild, a development dependency, is only loaded then).
+ */
+export async function workerCodeVersion(worker: URL): Promise<string> {
+  const sourcePath = sourcePathOf(worker);
+  if (!bundle) {
+    const { codeVersionOf } = await import("./code-version.js");
+    return (sourceCodeVersions[sourcePath] ??= codeVersionOf(fileURLToPath(PROJECT_ROOT), sourcePath));
+  }
+  const version = bundle.workerCodeVersions[sourcePath];
+  if (version === undefined) throw new Error(`the bundle ${bundleFileName(bundle.entry)} does not know the code version of ${sourcePath}; run make to bundle again`);
+  return version;
+}
+
+const sourceCodeVersions: Record<string, Promise<string>> = {};
 
 function sourcePathOf(source: URL): string {
   return source.href.slice(PROJECT_ROOT.href.length);

@@ -2,6 +2,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { build, type Metafile, type Plugin } from "esbuild";
+import { codeVersionOf } from "../pipeline/code-version.js";
 import { bundleFileName, isMain, PROJECT_ROOT, type Bundle } from "../pipeline/runtime.js";
 
 /** The programs that `make` runs, and the worker modules they start (relative to the project root). */
@@ -18,9 +19,10 @@ export const WORKERS = ["pipeline/blob-worker.ts"];
 export async function bundle(directory: string): Promise<void> {
   const root = fileURLToPath(PROJECT_ROOT);
   const outDirectory = path.join(root, directory);
+  const workerCodeVersions = Object.fromEntries(await Promise.all(WORKERS.map(async (worker) => [worker, await codeVersionOf(root, worker)])));
   const metafiles = await Promise.all(
     [...PROGRAMS, ...WORKERS].map(async (entry) => {
-      const facts: Bundle = { entry, directory: directory.split(path.sep).join("/") };
+      const facts: Bundle = { entry, directory: directory.split(path.sep).join("/"), workerCodeVersions };
       const { metafile } = await build({
         absWorkingDir: root,
         entryPoints: [entry],
