@@ -13,7 +13,7 @@ REPEAT ?= 1
 # them ($(value), and unexport, because make expands what it exports) and the shell nothing
 # either (single quotes, each ' written as '\''). So REF='`touch x`' is text, never a command.
 quote = '$(subst ','\'',$(value $(1)))'
-unexport RAW OUT GOLD REF OLD NEW DIFF_JSON EXIT_CODE STRICT THREADS CACHE DEBUG SIZE SIZES REPEAT
+unexport RAW OUT GOLD REF OLD NEW DIFF_JSON EXIT_CODE STRICT THREADS CACHE DEBUG SIZE SIZES REPEAT JUPYTER
 
 .PHONY: build-dataset test typecheck evaluate explain docs diff notebook corpus bench
 
@@ -52,8 +52,10 @@ diff: dist/meta.json
 
 # Executes notebooks/explore.ipynb against OUT with Debian's Jupyter (python3-ipykernel,
 # python3-pandas, python3-matplotlib); fails when a cell fails.
+# JUPYTER names another jupyter command (tests/safety/makefile.test.ts passes a stand-in).
+JUPYTER ?= jupyter
 notebook:
-	OUT="$$(realpath -m -- $(call quote,OUT))" RAW="$$(realpath -m -- $(call quote,RAW))" PATH="/usr/bin:$$PATH" jupyter nbconvert --to notebook --execute notebooks/explore.ipynb --output-dir "$$(mktemp -d)"
+	OUT="$$(realpath -m -- $(call quote,OUT))" RAW="$$(realpath -m -- $(call quote,RAW))" PATH="/usr/bin:$$PATH" $(call quote,JUPYTER) nbconvert --to notebook --execute notebooks/explore.ipynb --output-dir "$$(mktemp -d)"
 
 # A synthetic corpus for scale tests; OUT here names the corpus folder (default corpus-<SIZE>).
 corpus: dist/meta.json
