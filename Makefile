@@ -22,9 +22,10 @@ node_modules/.package-lock.json: package.json package-lock.json
 	@touch $@
 
 # The programs below run as JavaScript bundled from the TypeScript sources (tools/bundle.ts),
-# remade whenever a source changed; dist/meta.json is written last.
+# remade whenever a source changed; dist/meta.json is written last. Silent, so that what a
+# program prints (make diff's report) is all that a target prints.
 dist/meta.json: node_modules/.package-lock.json $(wildcard pipeline/*.ts pipeline/*/*.ts schemas/*.ts tools/*.ts)
-	npx tsx tools/bundle.ts dist
+	@npx tsx tools/bundle.ts dist
 
 build-dataset: dist/meta.json
 	DEBUG=$(call quote,DEBUG) node dist/run.mjs --raw $(call quote,RAW) --out $(call quote,OUT) $(if $(filter 1,$(value STRICT)),--strict) \
