@@ -1,6 +1,5 @@
 import { createRequire } from "node:module";
 import { readFileSync } from "node:fs";
-import { eld } from "eld/large";
 import { getLIDModel } from "fasttext.wasm.js";
 import type { LanguageFields } from "../schemas/records.js";
 import { roundedProbability } from "./probability.js";
@@ -44,7 +43,10 @@ const GROUP_LABELS = 5;
 
 /** fastText lid.176 (compressed), as shipped inside the fasttext.wasm.js npm package. */
 export async function loadLanguageIdentifier(): Promise<LanguageIdentifier> {
-  const model = await (await getLIDModel()).load();
+  // Imported here, not at the top: eld's n-gram tables take seconds to evaluate, and threads
+  // that never identify a language (the main thread, workers whose blobs are cached) skip them.
+  const [{ eld }, lid] = await Promise.all([import("eld/large"), getLIDModel()]);
+  const model = await lid.load();
   const [labels, labelCounts] = model.getLabels();
   const languageOfLabel = languagesByLabel(labels);
   labels.delete();

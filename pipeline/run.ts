@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { lstat, readFile, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { parse } from "csv-parse/sync";
 import { columnSpecs } from "../schemas/columns.js";
@@ -26,6 +26,7 @@ import { NearDupClusters } from "./neardup-clusters.js";
 import { NearDupIndex } from "./neardup-index.js";
 import { nearDupKey } from "./neardup.js";
 import { WorkerPool } from "./pool.js";
+import { isMain, PROJECT_ROOT, workerCodeVersion } from "./runtime.js";
 import { Progress, type ProgressSinks, type StageRecord } from "./progress.js";
 import { checkOwnership, resolvePlaces, type Places } from "./places.js";
 import { clearLeftovers, discardStaging, prepareStaging, swapIntoPlace } from "./publish.js";
@@ -70,8 +71,9 @@ export interface BuildSummary {
   stages: readonly StageRecord[];
 }
 
-const PROJECT_ROOT = fileURLToPath(new URL("..", import.meta.url));
-const PACKAGE_VERSION = (JSON.parse(readFileSync(path.join(PROJECT_ROOT, "package.json"), "utf8")) as { version: string }).version;
+const PACKAGE_VERSION = (JSON.parse(readFileSync(new URL("package.json", PROJECT_ROOT), "utf8")) as { version: string }).version;
+/** The per-blob stage's worker: its import closure is part of the cache key. */
+const BLOB_WORKER = new URL("./blob-worker.ts", import.meta.url);
 const TABLE_FORMATS = ["parquet", "arrow", "csv"] as const;
 const SCRATCH_PREFIX = "satc-build-";
 /** More workers than this per core only cost memory (each holds the language model and the catalog). */
@@ -102,8 +104,8 @@ export async function buildDataset(options: BuildOptions): Promise<BuildSummary>
   await checkOwnership(places, options.outDir);
   const catalog = await loadLinker();
   const analysisVersion = await analysisVersionOf({
-    sourceDirectories: [path.join(PROJECT_ROOT, "pipeline"), path.join(PROJECT_ROOT, "schemas")],
-    lockFile: path.join(PROJECT_ROOT, "package-lock.json"),
+    code: await workerCodeVersion(BLOB_WORKER),
+    lockFile: fileURLToPath(new URL("package-lock.json", PROJECT_ROOT)),
     languageModel: languageModelVersion(),
     catalog: catalog.version,
   });
@@ -211,7 +213,7 @@ async function analyseBlobs({ rawDir, listing, cache, threads, progress, log, si
   const { files, folderRejects } = listing;
   signal?.throwIfAborted();
   const setup: BlobWorkerSetup = { rawDir, cacheDirectory: cache.directory, analysisVersion: cache.analysisVersion };
-  const pool = new WorkerPool<RawFile, BlobTaskResult>(new URL("./blob-worker.ts", import.meta.url), threads, setup);
+  const pool = new WorkerPool<RawFile, BlobTaskResult>(BLOB_WORKER, threads, setup);
   const stopWorkers = () => void pool.close();
   signal?.addEventListener("abort", stopWorkers);
   // Largest blobs first, so that one big blob does not start last and leave the other
@@ -225,10 +227,11 @@ async function analyseBlobs({ rawDir, listing, cache, threads, progress, log, si
       largestFirst.map(async (order) => {
         // A worker reports the bytes it analysed as it goes, so that a big blob shows progress.
         let reported = 0;
-        const result = await pool.run(files[order]!, (bytes) => {
+        const onProgress = (bytes: number) => {
           reported += bytes;
           stage.advance({ bytes });
-        });
+        };
+        const result = await pool.run(files[order]!, { onProgress, name: `analysing ${files[order]!.sourceFile}` });
         const bytes = (result.kind === "blob" ? result.blob.sizeBytes : 0) - reported;
         stage.advance({ rowsIn: 1, rowsOut: result.kind === "blob" && !result.cached ? 1 : 0, bytes });
         if (result.kind === "blob" && result.damagedEntry) log(forTerminal(result.damagedEntry));
@@ -505,4 +508,4 @@ async function main(): Promise<number> {
   }
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) process.exit(await main());
+if (isMain(import.meta.url)) process.exit(await main());

@@ -5,7 +5,7 @@ import { sha256Hex } from "../text.js";
 import { PipelineError } from "../validate.js";
 import { CALIBRATION_FILE, loadCalibration } from "./calibration.js";
 import { CATALOG_DIRECTORY, readCatalog } from "./catalog.js";
-import { indexCatalog } from "./catalog-index.js";
+import { indexCatalog, type CatalogIndex } from "./catalog-index.js";
 import type { Linker } from "./decide.js";
 
 export interface LoadedLinker extends Linker {
@@ -30,5 +30,16 @@ export async function loadLinker(catalogDirectory: string = CATALOG_DIRECTORY, c
     quality = parsed.data;
   }
   const hashes = `calibration:${sha256Hex(await readFile(calibrationFile)).slice(0, 16)} quality:${qualityBytes ? sha256Hex(qualityBytes).slice(0, 16) : "none"}`;
-  return { catalog, index: indexCatalog(catalog), calibration, quality, version: `${version} ${hashes}` };
+  // Indexed on first use: the index takes a second or more to build, and a build that finds
+  // OUT up to date links nothing.
+  let index: CatalogIndex | undefined;
+  return {
+    catalog,
+    get index() {
+      return (index ??= indexCatalog(catalog));
+    },
+    calibration,
+    quality,
+    version: `${version} ${hashes}`,
+  };
 }
