@@ -13,7 +13,7 @@ REPEAT ?= 1
 # them ($(value), and unexport, because make expands what it exports) and the shell nothing
 # either (single quotes, each ' written as '\''). So REF='`touch x`' is text, never a command.
 quote = '$(subst ','\'',$(value $(1)))'
-unexport RAW OUT GOLD REF OLD NEW DIFF_JSON EXIT_CODE STRICT THREADS CACHE DEBUG SIZE SIZES REPEAT
+unexport RAW OUT GOLD REF OLD NEW DIFF_JSON EXIT_CODE STRICT THREADS CACHE DEBUG SIZE SIZES REPEAT JUPYTER
 
 .PHONY: build-dataset test typecheck evaluate explain docs diff notebook corpus bench
 
@@ -21,8 +21,14 @@ node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	@touch $@
 
-build-dataset: node_modules/.package-lock.json
-	DEBUG=$(call quote,DEBUG) npx tsx pipeline/run.ts --raw $(call quote,RAW) --out $(call quote,OUT) $(if $(filter 1,$(value STRICT)),--strict) \
+# The programs below run as JavaScript bundled from the TypeScript sources (tools/bundle.ts),
+# remade whenever a source changed; dist/meta.json is written last. Silent, so that what a
+# program prints (make diff's report) is all that a target prints.
+dist/meta.json: node_modules/.package-lock.json $(wildcard pipeline/*.ts pipeline/*/*.ts schemas/*.ts tools/*.ts)
+	@npx tsx tools/bundle.ts dist
+
+build-dataset: dist/meta.json
+	DEBUG=$(call quote,DEBUG) node dist/run.mjs --raw $(call quote,RAW) --out $(call quote,OUT) $(if $(filter 1,$(value STRICT)),--strict) \
 	  $(if $(value THREADS),--threads $(call quote,THREADS)) $(if $(value CACHE),--cache $(call quote,CACHE))
 
 typecheck: node_modules/.package-lock.json
@@ -31,29 +37,31 @@ typecheck: node_modules/.package-lock.json
 test: node_modules/.package-lock.json typecheck
 	npx vitest run
 
-evaluate: node_modules/.package-lock.json
-	npx tsx tools/evaluate.ts --raw $(call quote,RAW) --gold $(call quote,GOLD)
+evaluate: dist/meta.json
+	node dist/evaluate.mjs --raw $(call quote,RAW) --gold $(call quote,GOLD)
 
-explain: node_modules/.package-lock.json
-	npx tsx tools/explain.ts --ref $(call quote,REF) --out $(call quote,OUT) --raw $(call quote,RAW)
+explain: dist/meta.json
+	node dist/explain.mjs --ref $(call quote,REF) --out $(call quote,OUT) --raw $(call quote,RAW)
 
-docs: node_modules/.package-lock.json
-	npx tsx tools/data-dictionary.ts
+docs: dist/meta.json
+	node dist/data-dictionary.mjs
 
 # Exits 0 whether or not anything changed (the output says which); EXIT_CODE=1 makes a
 # change fail it, like `git diff --exit-code` (make reports any failure as exit 2).
-diff: node_modules/.package-lock.json
-	@npx tsx tools/diff.ts --old $(call quote,OLD) --new $(call quote,NEW) --json $(call quote,DIFF_JSON) $(if $(filter 1,$(value EXIT_CODE)),--exit-code)
+diff: dist/meta.json
+	@node dist/diff.mjs --old $(call quote,OLD) --new $(call quote,NEW) --json $(call quote,DIFF_JSON) $(if $(filter 1,$(value EXIT_CODE)),--exit-code)
 
 # Executes notebooks/explore.ipynb against OUT with Debian's Jupyter (python3-ipykernel,
 # python3-pandas, python3-matplotlib); fails when a cell fails.
+# JUPYTER names another jupyter command (tests/safety/makefile.test.ts passes a stand-in).
+JUPYTER ?= jupyter
 notebook:
-	OUT="$$(realpath -m -- $(call quote,OUT))" RAW="$$(realpath -m -- $(call quote,RAW))" PATH="/usr/bin:$$PATH" jupyter nbconvert --to notebook --execute notebooks/explore.ipynb --output-dir "$$(mktemp -d)"
+	OUT="$$(realpath -m -- $(call quote,OUT))" RAW="$$(realpath -m -- $(call quote,RAW))" PATH="/usr/bin:$$PATH" $(call quote,JUPYTER) nbconvert --to notebook --execute notebooks/explore.ipynb --output-dir "$$(mktemp -d)"
 
 # A synthetic corpus for scale tests; OUT here names the corpus folder (default corpus-<SIZE>).
-corpus: node_modules/.package-lock.json
-	npx tsx tools/corpus.ts --size $(call quote,SIZE) --out $(if $(filter command line,$(origin OUT)),$(call quote,OUT),corpus-$(call quote,SIZE))
+corpus: dist/meta.json
+	node dist/corpus.mjs --size $(call quote,SIZE) --out $(if $(filter command line,$(origin OUT)),$(call quote,OUT),corpus-$(call quote,SIZE))
 
 # Speed and memory on synthetic corpora (not a test); REPEAT=3 for medians of three.
-bench: node_modules/.package-lock.json
-	npx tsx tools/bench.ts --sizes $(call quote,SIZES) --repeat $(call quote,REPEAT)
+bench: dist/meta.json
+	node dist/bench.mjs --sizes $(call quote,SIZES) --repeat $(call quote,REPEAT)

@@ -1,4 +1,4 @@
-import { parentPort, workerData } from "node:worker_threads";
+import { workerData } from "node:worker_threads";
 import type { Blob, Reject } from "../schemas/records.js";
 import { analyzeBlob, type AnalysisTools } from "./analyze.js";
 import { AnalysisCache } from "./cache.js";
@@ -6,7 +6,7 @@ import { readFileChunks } from "./chunks.js";
 import { absolutePathOf, readRawFile, type InputFile, type RawFile } from "./ingest.js";
 import { loadLanguageIdentifier } from "./language.js";
 import { loadLinker } from "./link/linker.js";
-import { serveTasks } from "./pool.js";
+import { serveTasks } from "./serve-tasks.js";
 
 /**
  * A worker thread of the per-blob stage: scans one blob (hash, checks, layout), and unless
@@ -25,7 +25,7 @@ export type BlobTaskResult =
   | { kind: "reject"; reject: Reject; input: InputFile }
   | { kind: "blob"; blob: Blob; cacheKey: string; cached: boolean; damagedEntry?: string };
 
-const { setup } = workerData as { setup: BlobWorkerSetup };
+const setup = workerData as BlobWorkerSetup;
 const cache = new AnalysisCache(setup.cacheDirectory, setup.analysisVersion);
 // Loaded on the first cache miss only: a rebuild that changes nothing never loads the model.
 let tools: Promise<AnalysisTools> | undefined;
@@ -34,7 +34,7 @@ const loadTools = async (): Promise<AnalysisTools> => {
   return { identifier, linker };
 };
 
-serveTasks(parentPort!, async (file: RawFile, reportProgress): Promise<BlobTaskResult> => {
+export default serveTasks(async (file: RawFile, reportProgress): Promise<BlobTaskResult> => {
   const ingested = await readRawFile(setup.rawDir, file);
   if (ingested.kind === "reject") return ingested;
   const { scanned } = ingested;

@@ -210,15 +210,8 @@ async function syncFile(file: string): Promise<void> {
   }
 }
 
-/** Hash of everything that decides an analysis besides the blob itself. */
-export async function analysisVersionOf(parts: { sourceDirectories: string[]; lockFile: string; languageModel: string; catalog: string }): Promise<string> {
-  const hashed: string[] = [parts.languageModel, parts.catalog, process.version];
-  for (const directory of parts.sourceDirectories) {
-    // Subfolders too, and data the code reads (the linker's calibration): all of it decides the analysis.
-    for (const name of (await readdir(directory, { recursive: true })).filter((file) => /\.(ts|mjs|json)$/.test(file)).sort()) {
-      hashed.push(`${name}:${sha256Hex(await readFile(path.join(directory, name)))}`);
-    }
-  }
-  hashed.push(sha256Hex(await readFile(parts.lockFile)));
+/** Hash of everything that decides an analysis besides the blob itself; `code` is the version of the worker's code (pipeline/code-version.ts). */
+export async function analysisVersionOf(parts: { code: string; lockFile: string; languageModel: string; catalog: string }): Promise<string> {
+  const hashed = [parts.code, parts.languageModel, parts.catalog, process.version, sha256Hex(await readFile(parts.lockFile))];
   return sha256Hex(hashed.join("\n")).slice(0, 16);
 }

@@ -32,15 +32,19 @@ export function languageModelVersion(): string {
 }
 
 /**
+ * eld's small database (1.6 MB of n-grams) tells the groups below apart as well as its large one
+ * on our texts, and loads in a third of the time. Imported on first need, not at the top: its
+ * tables take a second or more to evaluate, and threads that never meet such a text skip them.
+ */
+let detector: Promise<(text: string) => string> | undefined;
+const eldLanguage = () => (detector ??= import("eld/small").then(({ eld }) => (text: string) => eld.detect(text).language));
+
+/**
  * Languages lid.176 (the compressed model) tells apart poorly on short text, while it is sure
  * the text is one of them: Croatian, Serbian, Bosnian, Serbo-Croatian and Slovene; Czech and
  * Slovak; the Scandinavian languages; Chinese and Japanese written in Han only. Within such a
  * group the Efficient Language Detector (eld, n-gram statistics per language) decides.
  */
-/** eld's small database (1.6 MB of n-grams) tells these apart as well as its large one on our texts, and loads in a third of the time; loaded on first need. */
-let detector: Promise<(text: string) => string> | undefined;
-const eldLanguage = () => (detector ??= import("eld/small").then(({ eld }) => (text: string) => eld.detect(text).language));
-
 const CONFUSABLE = [["hr", "sr", "bs", "sh", "sl"], ["cs", "sk"], ["no", "nn", "da", "sv"], ["zh", "ja", "wuu", "yue"]];
 /** How many of lid.176's labels are summed into a group's probability. */
 const GROUP_LABELS = 5;

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { lstat, readFile, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { parse } from "csv-parse/sync";
 import { manifestSchema, type Manifest } from "../schemas/manifest.js";
@@ -14,9 +14,10 @@ import { BuildInterrupted, describeFailure } from "./errors.js";
 import { absolutePathOf, listRawFiles, type InputFile, type RawFile, type RawListing } from "./ingest.js";
 import { languageModelVersion } from "./language.js";
 import type { Assessment } from "./link/decide.js";
-import { indexLinker, readLinker, type LinkerFiles } from "./link/linker.js";
+import { loadLinker, type LoadedLinker } from "./link/linker.js";
 import { Lock } from "./lock.js";
 import { WorkerPool } from "./pool.js";
+import { isMain, PROJECT_ROOT, workerCodeVersion } from "./runtime.js";
 import { Progress, type ProgressSinks, type StageRecord } from "./progress.js";
 import { checkOwnership, resolvePlaces, type Places } from "./places.js";
 import { clearLeftovers, discardStaging } from "./publish.js";
@@ -59,8 +60,9 @@ export interface BuildSummary {
   stages: readonly StageRecord[];
 }
 
-const PROJECT_ROOT = fileURLToPath(new URL("..", import.meta.url));
-const PACKAGE_VERSION = (JSON.parse(readFileSync(path.join(PROJECT_ROOT, "package.json"), "utf8")) as { version: string }).version;
+const PACKAGE_VERSION = (JSON.parse(readFileSync(new URL("package.json", PROJECT_ROOT), "utf8")) as { version: string }).version;
+/** The per-blob stage's worker: its import closure is part of the cache key. */
+const BLOB_WORKER = new URL("./blob-worker.ts", import.meta.url);
 const SCRATCH_PREFIX = "satc-build-";
 /** More workers than this per core only cost memory (each holds the language model and the catalog). */
 const MAX_THREADS_PER_CORE = 2;
@@ -83,10 +85,10 @@ export async function buildDataset(options: BuildOptions): Promise<BuildSummary>
     throw new PipelineError(`RAW ${options.rawDir} holds no files (is its disk mounted?); nothing was built and OUT was left as it was.`);
   }
   await checkOwnership(places, options.outDir);
-  const catalog = await readLinker();
+  const catalog = await loadLinker();
   const analysisVersion = await analysisVersionOf({
-    sourceDirectories: [path.join(PROJECT_ROOT, "pipeline"), path.join(PROJECT_ROOT, "schemas")],
-    lockFile: path.join(PROJECT_ROOT, "package-lock.json"),
+    code: await workerCodeVersion(BLOB_WORKER),
+    lockFile: fileURLToPath(new URL("package-lock.json", PROJECT_ROOT)),
     languageModel: languageModelVersion(),
     catalog: catalog.version,
   });
@@ -120,7 +122,7 @@ async function buildInPlaces(
   places: Places,
   listing: RawListing,
   cache: AnalysisCache,
-  catalog: LinkerFiles,
+  catalog: LoadedLinker,
 ): Promise<BuildSummary> {
   const { strict = false, log, signal } = options;
   const { outDir } = options;
@@ -159,7 +161,7 @@ async function buildInPlaces(
         fileRejects,
         inputs,
         cache,
-        linker: indexLinker(catalog),
+        linker: catalog,
         places,
         buildKey,
         packageVersion: PACKAGE_VERSION,
@@ -207,7 +209,7 @@ async function analyseBlobs({ rawDir, listing, cache, threads, progress, log, si
   const { files, folderRejects } = listing;
   signal?.throwIfAborted();
   const setup: BlobWorkerSetup = { rawDir, cacheDirectory: cache.directory, analysisVersion: cache.analysisVersion };
-  const pool = new WorkerPool<RawFile, BlobTaskResult>(new URL("./blob-worker.ts", import.meta.url), threads, setup);
+  const pool = new WorkerPool<RawFile, BlobTaskResult>(BLOB_WORKER, threads, setup);
   const stopWorkers = () => void pool.close();
   signal?.addEventListener("abort", stopWorkers);
   // Largest blobs first, so that one big blob does not start last and leave the other
@@ -221,10 +223,11 @@ async function analyseBlobs({ rawDir, listing, cache, threads, progress, log, si
       largestFirst.map(async (order) => {
         // A worker reports the bytes it analysed as it goes, so that a big blob shows progress.
         let reported = 0;
-        const result = await pool.run(files[order]!, (bytes) => {
+        const onProgress = (bytes: number) => {
           reported += bytes;
           stage.advance({ bytes });
-        });
+        };
+        const result = await pool.run(files[order]!, { onProgress, name: `analysing ${files[order]!.sourceFile}` });
         const bytes = (result.kind === "blob" ? result.blob.sizeBytes : 0) - reported;
         stage.advance({ rowsIn: 1, rowsOut: result.kind === "blob" && !result.cached ? 1 : 0, bytes });
         if (result.kind === "blob" && result.damagedEntry) log(forTerminal(result.damagedEntry));
@@ -327,4 +330,4 @@ async function main(): Promise<number> {
   }
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) process.exit(await main());
+if (isMain(import.meta.url)) process.exit(await main());

@@ -3,12 +3,12 @@ import { appendFileSync, createReadStream, createWriteStream, existsSync, readFi
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { once } from "node:events";
 import { parse } from "csv-parse";
 import type { StageRecord } from "../pipeline/progress.js";
 import { generateCorpus, parseSize } from "./corpus.js";
+import { isMain, runnable } from "../pipeline/runtime.js";
 
 /**
  * `make bench`: builds synthetic corpora (SIZES, default 100MB and 1GB), then times a full
@@ -35,7 +35,8 @@ function measure(command: string, args: string[]): Run {
 
 /** One build as a separate process (so peak RSS is the build's own), with its per-stage timings. */
 function build(rawDir: string, outDir: string, timingsFile: string): Run & { stages: StageRecord[]; blobsAnalysed: number } {
-  const run = measure(process.execPath, ["--import", "tsx", "pipeline/run.ts", "--raw", rawDir, "--out", outDir, "--timings", timingsFile]);
+  const program = runnable(new URL("../pipeline/run.ts", import.meta.url));
+  const run = measure(process.execPath, [...program.execArgv, program.file, "--raw", rawDir, "--out", outDir, "--timings", timingsFile]);
   const { stages, blobsAnalysed } = JSON.parse(readFileSync(timingsFile, "utf8")) as { stages: StageRecord[]; blobsAnalysed: number };
   return { ...run, stages, blobsAnalysed };
 }
@@ -124,4 +125,4 @@ async function benchSizes(root: string, sizes: string[], repeat: number): Promis
   console.log(JSON.stringify({ scaling: "seconds per MB of a full build", ...secondsPerMb }));
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) await main();
+if (isMain(import.meta.url)) await main();

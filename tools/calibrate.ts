@@ -1,13 +1,14 @@
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { parse } from "csv-parse/sync";
 import { CALIBRATION_FILE, fitLogistic, probability, SIGNALS, type Calibration, type Signals } from "../pipeline/link/calibration.js";
 import type { Assessment } from "../pipeline/link/decide.js";
 import { buildDataset } from "../pipeline/run.js";
 import { sha256Hex } from "../pipeline/text.js";
+import { isMain } from "../pipeline/runtime.js";
 
 /**
  * Fits the linker's calibration (pipeline/link/calibration.json) on labelled development sets:
@@ -82,4 +83,4 @@ async function main(): Promise<void> {
   console.log(`fitted on ${examples.length} examples (${right} right): ${SIGNALS.map((s, i) => `${s} ${coefficients[i]}`).join(", ")}; threshold ${calibration.threshold}`);
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) await main();
+if (isMain(import.meta.url)) await main();

@@ -1,7 +1,7 @@
-import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { allTerms, type Catalog } from "../schemas/catalog.js";
 import { readCatalog } from "../pipeline/link/catalog.js";
+import { isMain } from "../pipeline/runtime.js";
 
 /**
  * How completely the catalog covers what TV text about the series is written in: per episode,
@@ -75,4 +75,4 @@ async function main(): Promise<void> {
   console.log(`${catalog.episodes.length} episodes, ${terms} anchor terms, ${catalog.characters.length} characters`);
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) await main();
+if (isMain(import.meta.url)) await main();

@@ -1,7 +1,7 @@
 import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
+import { isMain } from "../pipeline/runtime.js";
 
 /**
  * A deterministic synthetic corpus for scale tests (`make corpus SIZE=100MB OUT=<dir>`):
@@ -150,4 +150,4 @@ async function main(): Promise<void> {
   console.log(JSON.stringify({ corpus: outDir, ...stats }));
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) await main();
+if (isMain(import.meta.url)) await main();

@@ -1,8 +1,8 @@
 import { readFileSync, writeFileSync } from "node:fs";
-import { pathToFileURL } from "node:url";
 import type { z } from "zod";
 import { columnSpecs } from "../schemas/columns.js";
 import { episodeRowSchema, occurrenceRowSchema, paragraphRowSchema, rejectSchema } from "../schemas/records.js";
+import { isMain } from "../pipeline/runtime.js";
 
 /** docs/DATA.md, generated from the zod schemas; `make docs` rewrites it, a test compares. */
 
@@ -95,7 +95,7 @@ export function renderDataDictionary(): string {
 
 export const DATA_DICTIONARY_PATH = new URL("../docs/DATA.md", import.meta.url);
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
+if (isMain(import.meta.url)) {
   const next = renderDataDictionary();
   const changed = readFileSync(DATA_DICTIONARY_PATH, { encoding: "utf8", flag: "a+" }) !== next;
   writeFileSync(DATA_DICTIONARY_PATH, next);

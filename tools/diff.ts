@@ -1,11 +1,11 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { tableFromIPC } from "apache-arrow";
 import type { z } from "zod";
 import { arrowSchema } from "../schemas/columns.js";
 import { occurrenceRowSchema, paragraphRowSchema } from "../schemas/records.js";
+import { isMain } from "../pipeline/runtime.js";
 
 /**
  * What changed between two builds: paragraphs added and removed, paragraphs whose language
@@ -133,4 +133,4 @@ async function main(): Promise<void> {
   }
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) await main();
+if (isMain(import.meta.url)) await main();

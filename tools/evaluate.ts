@@ -1,13 +1,13 @@
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { parse } from "csv-parse/sync";
 import { buildDataset } from "../pipeline/run.js";
 import { forTerminal } from "../pipeline/terminal.js";
 import { sha256Hex } from "../pipeline/text.js";
 import type { LinkQuality } from "../schemas/catalog.js";
+import { isMain } from "../pipeline/runtime.js";
 
 /**
  * Scores a build against hand labels (a gold.csv: source_file, line, language, episode,
@@ -237,4 +237,4 @@ async function main(): Promise<void> {
   }
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) await main();
+if (isMain(import.meta.url)) await main();

@@ -1,7 +1,6 @@
 import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { parse } from "csv-parse/sync";
 import { pathOfSourceFile } from "../pipeline/file-names.js";
@@ -9,6 +8,7 @@ import { absolutePathOf } from "../pipeline/ingest.js";
 import { compareNearDup, nearDupKey } from "../pipeline/neardup.js";
 import { forTerminal } from "../pipeline/terminal.js";
 import { normalizeText, sha256Hex } from "../pipeline/text.js";
+import { isMain } from "../pipeline/runtime.js";
 
 /**
  * Lineage of one piece of data, read from a built OUT (nothing is rebuilt): raw bytes →
@@ -121,4 +121,4 @@ async function main(): Promise<void> {
   }
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) await main();
+if (isMain(import.meta.url)) await main();

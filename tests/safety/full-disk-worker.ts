@@ -1,9 +1,8 @@
 import { open } from "node:fs/promises";
-import { parentPort } from "node:worker_threads";
-import { serveTasks } from "../../pipeline/pool.js";
+import { serveTasks } from "../../pipeline/serve-tasks.js";
 
 /** A worker whose task writes to a full disk (/dev/full), naming the file as the build's writers do: for tests/safety/cli-errors.test.ts. */
-serveTasks(parentPort!, async () => {
+export default serveTasks(async () => {
   const handle = await open("/dev/full", "w");
   try {
     await handle.write(Buffer.alloc(1 << 16));

@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { tempFolder } from "./fixtures.js";
 
 /**
- * Runs make targets with stand-ins for `npx` and `jupyter` that record the arguments (and
+ * Runs make targets with stand-ins for `node` and `jupyter` that record the arguments (and
  * the notebook's OUT and RAW) they were given: fast, and exactly what the shell passed on.
  */
 let root: string;
@@ -18,9 +18,9 @@ beforeAll(async () => {
   const bin = path.join(root, "bin");
   await mkdir(bin);
   const recorder = `#!/bin/sh\nfor argument in "$@"; do printf '%s\\0' "$argument"; done > "$RECORD"\n`;
-  await writeFile(path.join(bin, "npx"), recorder);
+  await writeFile(path.join(bin, "node"), recorder);
   await writeFile(path.join(bin, "jupyter"), `#!/bin/sh\nprintf '%s\\0' "$OUT" "$RAW" > "$RECORD"\n`);
-  await chmod(path.join(bin, "npx"), 0o755);
+  await chmod(path.join(bin, "node"), 0o755);
   await chmod(path.join(bin, "jupyter"), 0o755);
 });
 
@@ -33,7 +33,7 @@ function hostile(name: string): string {
 /** Runs `make target VAR=value…` with the stand-ins first on PATH; returns the arguments recorded. */
 async function make(target: string, variables: Record<string, string>): Promise<string[]> {
   const record = path.join(root, `${target}.record`);
-  const result = spawnSync("make", ["--no-print-directory", "-o", "node_modules/.package-lock.json", target, ...Object.entries(variables).map(([name, value]) => `${name}=${value}`)], {
+  const result = spawnSync("make", ["--no-print-directory", "-o", "node_modules/.package-lock.json", "-o", "dist/meta.json", target, ...Object.entries(variables).map(([name, value]) => `${name}=${value}`)], {
     encoding: "utf8",
     env: { ...process.env, PATH: `${path.join(root, "bin")}:${process.env.PATH}`, RECORD: record },
   });
@@ -45,7 +45,7 @@ describe("the Makefile passes values as text, never as commands", () => {
   it("[11.13a] make explain REF='`touch PWNED`x.txt:1' runs nothing and hands the tool the text as it was typed", async () => {
     const ref = `${hostile("REF")}x.txt:1`;
     expect(await make("explain", { REF: ref, OUT: hostile("OUT"), RAW: hostile("RAW") })).toEqual([
-      "tsx", "tools/explain.ts", "--ref", ref, "--out", hostile("OUT"), "--raw", hostile("RAW"),
+      "dist/explain.mjs", "--ref", ref, "--out", hostile("OUT"), "--raw", hostile("RAW"),
     ]);
     expect(await readdir(traps)).toEqual([]);
   });
@@ -53,19 +53,20 @@ describe("the Makefile passes values as text, never as commands", () => {
   it("[11.13b] every target and variable: build-dataset, evaluate, diff, corpus, bench and notebook", async () => {
     const v = hostile;
     expect(await make("build-dataset", { RAW: v("RAW"), OUT: v("OUT"), THREADS: v("THREADS"), CACHE: v("CACHE"), STRICT: "1", DEBUG: v("DEBUG") })).toEqual([
-      "tsx", "pipeline/run.ts", "--raw", v("RAW"), "--out", v("OUT"), "--strict", "--threads", v("THREADS"), "--cache", v("CACHE"),
+      "dist/run.mjs", "--raw", v("RAW"), "--out", v("OUT"), "--strict", "--threads", v("THREADS"), "--cache", v("CACHE"),
     ]);
-    expect(await make("evaluate", { RAW: v("RAW"), GOLD: v("GOLD") })).toEqual(["tsx", "tools/evaluate.ts", "--raw", v("RAW"), "--gold", v("GOLD")]);
+    expect(await make("evaluate", { RAW: v("RAW"), GOLD: v("GOLD") })).toEqual(["dist/evaluate.mjs", "--raw", v("RAW"), "--gold", v("GOLD")]);
     expect(await make("diff", { OLD: v("OLD"), NEW: v("NEW"), DIFF_JSON: v("DIFF_JSON"), EXIT_CODE: "1" })).toEqual([
-      "tsx", "tools/diff.ts", "--old", v("OLD"), "--new", v("NEW"), "--json", v("DIFF_JSON"), "--exit-code",
+      "dist/diff.mjs", "--old", v("OLD"), "--new", v("NEW"), "--json", v("DIFF_JSON"), "--exit-code",
     ]);
-    expect(await make("corpus", { SIZE: v("SIZE"), OUT: v("OUT") })).toEqual(["tsx", "tools/corpus.ts", "--size", v("SIZE"), "--out", v("OUT")]);
-    expect(await make("corpus", { SIZE: v("SIZE") })).toEqual(["tsx", "tools/corpus.ts", "--size", v("SIZE"), "--out", `corpus-${v("SIZE")}`]);
-    expect(await make("bench", { SIZES: v("SIZES"), REPEAT: v("REPEAT") })).toEqual(["tsx", "tools/bench.ts", "--sizes", v("SIZES"), "--repeat", v("REPEAT")]);
-    const [out, raw] = await make("notebook", { OUT: v("OUT"), RAW: v("RAW") });
+    expect(await make("corpus", { SIZE: v("SIZE"), OUT: v("OUT") })).toEqual(["dist/corpus.mjs", "--size", v("SIZE"), "--out", v("OUT")]);
+    expect(await make("corpus", { SIZE: v("SIZE") })).toEqual(["dist/corpus.mjs", "--size", v("SIZE"), "--out", `corpus-${v("SIZE")}`]);
+    expect(await make("bench", { SIZES: v("SIZES"), REPEAT: v("REPEAT") })).toEqual(["dist/bench.mjs", "--sizes", v("SIZES"), "--repeat", v("REPEAT")]);
+    // The stand-in by its path: the target puts /usr/bin, where Debian's jupyter may be, first on PATH.
+    const [out, raw] = await make("notebook", { OUT: v("OUT"), RAW: v("RAW"), JUPYTER: path.join(root, "bin", "jupyter") });
     expect([out, raw]).toEqual([path.resolve(v("OUT")), path.resolve(v("RAW"))]);
     expect(await readdir(traps)).toEqual([]);
     // Defaults still apply when nothing is given.
-    expect(await make("build-dataset", {})).toEqual(["tsx", "pipeline/run.ts", "--raw", "raw", "--out", "out"]);
+    expect(await make("build-dataset", {})).toEqual(["dist/run.mjs", "--raw", "raw", "--out", "out"]);
   });
 });
