@@ -35,6 +35,7 @@ import { normalizeText, sha256Hex, sha256OfFile } from "./text.js";
 import { forTerminal } from "./terminal.js";
 import { PipelineError, validateRecords } from "./validate.js";
 import { openTableWriter, type WrittenFile } from "./write.js";
+import { renderDatasetCard, tableMetadata, type BuildProvenance } from "./dataset-card.js";
 
 export interface BuildOptions extends ProgressSinks {
   rawDir: string;
@@ -352,8 +353,16 @@ async function assemble(
   // Final decisions, validation and writing, blob by blob in output order.
   stage = progress.stage("link, validate, write", totalBytes);
   const staging = await prepareStaging(places);
-  const paragraphWriter = await openTableWriter<ParagraphRow>(paragraphRowSchema, staging, "paragraphs", TABLE_FORMATS);
-  const occurrenceWriter = await openTableWriter<OccurrenceRow>(occurrenceRowSchema, staging, "occurrences", TABLE_FORMATS);
+  const build: BuildProvenance = {
+    buildKey,
+    packageVersion: PACKAGE_VERSION,
+    schemaVersion: schemaVersion(),
+    languageModelVersion: languageModelVersion(),
+    catalogVersion: catalog.version,
+  };
+  const describedAs = (table: string) => ({ metadata: tableMetadata(table, build) });
+  const paragraphWriter = await openTableWriter<ParagraphRow>(paragraphRowSchema, staging, "paragraphs", TABLE_FORMATS, describedAs("paragraphs"));
+  const occurrenceWriter = await openTableWriter<OccurrenceRow>(occurrenceRowSchema, staging, "occurrences", TABLE_FORMATS, describedAs("occurrences"));
   const statistics = new ParagraphStatistics();
   const tally = new EpisodeTally();
   for await (const [ordinal, { blob }, analysis] of eachAnalysis()) {
@@ -393,25 +402,23 @@ async function assemble(
   const outputs: WrittenFile[] = [
     ...(await paragraphWriter.close()),
     ...(await occurrenceWriter.close()),
-    ...(await writeAll(episodeRowSchema, episodeRows, staging, "episodes", TABLE_FORMATS)),
-    ...(await writeAll(rejectSchema, rejects, staging, "rejects", ["csv"])),
+    ...(await writeAll(episodeRowSchema, episodeRows, staging, "episodes", TABLE_FORMATS, describedAs("episodes"))),
+    ...(await writeAll(rejectSchema, rejects, staging, "rejects", ["csv"], describedAs("rejects"))),
   ];
   stage.done();
 
   stage = progress.stage("report, manifest, publish");
   const counts = { blobs: blobs.length, occurrences, paragraphs: dedup.paragraphs, linkedParagraphs: statistics.linked };
-  const provenance: Omit<Manifest, "outputs"> = {
-    buildKey,
-    counts,
-    packageVersion: PACKAGE_VERSION,
-    schemaVersion: schemaVersion(),
-    languageModelVersion: languageModelVersion(),
-    catalogVersion: catalog.version,
-    inputs,
-  };
+  const provenance: Omit<Manifest, "outputs"> = { ...build, counts, inputs };
   const report = renderReport({ blobs: blobs.length, occurrences, paragraphs: statistics, episodes: episodeRows, linkCounts: tally.counts, rejects, manifest: provenance, quality: catalog.quality });
   await writeFile(path.join(staging, "report.html"), report);
-  const manifest = validateRecords(manifestSchema, [{ ...provenance, outputs: [...outputs, { path: "report.html", rows: null, sha256: sha256Hex(report) }] }], "manifest → write")[0]!;
+  const card = renderDatasetCard({ manifest: provenance, languages: statistics.languages, rejects: rejects.length, quality: catalog.quality });
+  await writeFile(path.join(staging, "README.md"), card);
+  const documents = [
+    { path: "report.html", rows: null, sha256: sha256Hex(report) },
+    { path: "README.md", rows: null, sha256: sha256Hex(card) },
+  ];
+  const manifest = validateRecords(manifestSchema, [{ ...provenance, outputs: [...outputs, ...documents] }], "manifest → write")[0]!;
   await writeFile(path.join(staging, "manifest.json"), `${JSON.stringify(manifest, null, 2)}\n`);
   signal?.throwIfAborted();
   await swapIntoPlace(places);
@@ -419,8 +426,15 @@ async function assemble(
   return { ...counts, rejects, outputs: manifest.outputs };
 }
 
-async function writeAll<T extends object>(schema: Parameters<typeof openTableWriter>[0], rows: T[], directory: string, name: string, formats: readonly ("parquet" | "arrow" | "csv")[]) {
-  const writer = await openTableWriter<T>(schema, directory, name, formats);
+async function writeAll<T extends object>(
+  schema: Parameters<typeof openTableWriter>[0],
+  rows: T[],
+  directory: string,
+  name: string,
+  formats: readonly ("parquet" | "arrow" | "csv")[],
+  options: Parameters<typeof openTableWriter>[4],
+) {
+  const writer = await openTableWriter<T>(schema, directory, name, formats, options);
   await writer.write(rows);
   return writer.close();
 }
