@@ -95,7 +95,8 @@ export async function openTableWriter<T extends object>(
   const columns = arrowSchema(schema, options.metadata);
   const fields = columnSpecs(schema).map((spec) => spec.field);
   const files = await openFiles(columns, directory, name, formats, policy, options.metadata ?? new Map());
-  const describe = () => files.map(({ file }) => file).join(", ");
+  const describe = () => files.map(({ sink }) => sink.file).join(", ");
+  const discardAll = () => Promise.all(files.map(({ sink }) => sink.discard()));
 
   let pending: T[] = [];
   let pendingBytes = 0;
@@ -118,7 +119,7 @@ export async function openTableWriter<T extends object>(
       return await body();
     } catch (error) {
       state = "failed";
-      await Promise.all(files.map((file) => file.abort()));
+      await discardAll();
       throw error;
     } finally {
       busy = false;
@@ -138,12 +139,12 @@ export async function openTableWriter<T extends object>(
       run("close", async () => {
         if (pending.length > 0) await flush();
         const written: WrittenFile[] = [];
-        for (const file of files) written.push({ path: path.basename(file.file), rows, sha256: await file.close(rows) });
+        for (const file of files) written.push({ path: path.basename(file.sink.file), rows, sha256: await file.close(rows) });
         state = "closed";
         return written;
       }),
     abort: async () => {
-      if (state === "open") await Promise.all(files.map((file) => file.abort()));
+      if (state === "open") await discardAll();
       state = "failed";
     },
   };
@@ -202,12 +203,11 @@ function valueBytes(type: DataType, value: unknown): number {
 
 /** One file being written: `write` resolves once the file's pipeline has taken the batch. */
 interface FileOutput {
-  readonly file: string;
+  /** Its `discard` stops the whole pipeline (a pipeline destroys every stream when one fails) and deletes the file. */
+  readonly sink: FileSink;
   write(batch: RecordBatch): Promise<void>;
   /** Finishes the file; `rows` is how many rows were written. Returns the SHA-256 of its bytes. */
   close(rows: number): Promise<string>;
-  /** Stops the pipeline and deletes the file; never throws. */
-  abort(): Promise<void>;
 }
 
 async function openFiles(
@@ -220,14 +220,16 @@ async function openFiles(
 ): Promise<FileOutput[]> {
   const duplicate = formats.find((format, index) => formats.indexOf(format) !== index);
   if (duplicate) throw new Error(`${path.join(directory, name)}: format "${duplicate}" is listed twice; list each format once.`);
+  const sinks: FileSink[] = [];
   const outputs: FileOutput[] = [];
   try {
     for (const format of formats) {
       const sink = await FileSink.create(path.join(directory, `${name}.${format}`));
+      sinks.push(sink);
       outputs.push(format === "arrow" ? arrowOutput(sink, schema) : format === "parquet" ? parquetOutput(sink, schema, policy, metadata) : csvOutput(sink, schema));
     }
   } catch (error) {
-    await Promise.all(outputs.map((output) => output.abort()));
+    await Promise.all(sinks.map((sink) => sink.discard()));
     throw error;
   }
   return outputs;
@@ -334,7 +336,7 @@ function arrowOutput(sink: FileSink, schema: Schema): FileOutput {
   // down, apache-arrow's adapter leaves its pending read's rejection unhandled.
   sink.connect(Readable.from(writer, { objectMode: false }));
   return {
-    file: sink.file,
+    sink,
     write: async (batch) => {
       writer.write(batch);
       await sink.until(sink.hashing.reached(writer.position));
@@ -343,7 +345,6 @@ function arrowOutput(sink: FileSink, schema: Schema): FileOutput {
       writer.close();
       return sink.settle();
     },
-    abort: () => sink.discard(),
   };
 }
 
@@ -376,7 +377,7 @@ function parquetOutput(sink: FileSink, schema: Schema, policy: BatchPolicy, meta
     if (!batches.write(batch)) await sink.until(once(batches, "drain"));
   };
   return {
-    file: sink.file,
+    sink,
     write: offer,
     close: async (rows) => {
       // A table without rows still gets its schema: Parquet takes it from a first batch, so give it an empty one.
@@ -391,10 +392,6 @@ function parquetOutput(sink: FileSink, schema: Schema, policy: BatchPolicy, meta
         );
       }
       return sha256;
-    },
-    abort: async () => {
-      batches.destroy();
-      await sink.discard();
     },
   };
 }
@@ -433,7 +430,7 @@ function csvOutput(sink: FileSink, schema: Schema): FileOutput {
   sink.connect(text);
   text.write(format([], true), "utf8");
   return {
-    file: sink.file,
+    sink,
     write: async (batch) => {
       const vectors = schema.fields.map((field, index) => ({ type: field.type, vector: batch.getChildAt(index)! }));
       const records: unknown[][] = new Array(batch.numRows);
@@ -443,10 +440,6 @@ function csvOutput(sink: FileSink, schema: Schema): FileOutput {
     close: async () => {
       text.end();
       return sink.settle();
-    },
-    abort: async () => {
-      text.destroy();
-      await sink.discard();
     },
   };
 }

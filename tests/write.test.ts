@@ -1,4 +1,4 @@
-import { readdir, readFile } from "node:fs/promises";
+import { readdir, readFile, symlink } from "node:fs/promises";
 import path from "node:path";
 import { tableFromIPC } from "apache-arrow";
 import { describe, expect, it } from "vitest";
@@ -233,6 +233,14 @@ describe("openTableWriter, dates, nested lists and metadata", () => {
     expect(embedded.fields.map((field) => field.metadata.get("description"))).toEqual(["Episode code.", "Air date.", "Per language."]);
     expect(Object.fromEntries(embedded.metadata)).toEqual({ dataset: "test", build_key: "abc" });
     expect(await parquetKeyValueMetadata(parquetFile)).toEqual({ dataset: "test", build_key: "abc" });
+  });
+
+  it("names the file and what to do when the disk is full, and deletes every file it began", async () => {
+    const directory = await tempTree({});
+    await symlink("/dev/full", path.join(directory, "full.arrow"));
+    const writer = await openTableWriter(nestedSchema, directory, "full", allFormats);
+    await expect(writer.write(nestedRows).then(() => writer.close())).rejects.toThrow(/full\.arrow: writing failed \(ENOSPC.*free disk space or fix permissions/);
+    await expect(readdir(directory)).resolves.toEqual([]);
   });
 
   it("deletes every file it began when a write fails", async () => {
