@@ -34,7 +34,7 @@ import { ParagraphStatistics, renderReport } from "./report.js";
 import { normalizeText, sha256Hex, sha256OfFile } from "./text.js";
 import { forTerminal } from "./terminal.js";
 import { PipelineError, validateRecords } from "./validate.js";
-import { openTableWriter, type WrittenFile } from "./write.js";
+import { openTableWriter, type TableWriterOptions, type WrittenFile } from "./write.js";
 import { renderDatasetCard, tableMetadata, type BuildProvenance } from "./dataset-card.js";
 
 export interface BuildOptions extends ProgressSinks {
@@ -426,14 +426,7 @@ async function assemble(
   return { ...counts, rejects, outputs: manifest.outputs };
 }
 
-async function writeAll<T extends object>(
-  schema: Parameters<typeof openTableWriter>[0],
-  rows: T[],
-  directory: string,
-  name: string,
-  formats: readonly ("parquet" | "arrow" | "csv")[],
-  options: Parameters<typeof openTableWriter>[4],
-) {
+async function writeAll<T extends object>(schema: Parameters<typeof openTableWriter>[0], rows: T[], directory: string, name: string, formats: readonly ("parquet" | "arrow" | "csv")[], options: TableWriterOptions) {
   const writer = await openTableWriter<T>(schema, directory, name, formats, options);
   await writer.write(rows);
   return writer.close();
