@@ -18,17 +18,22 @@ const TO_FILL = "left for the dataset's owner to fill in";
 
 export type BuildProvenance = Pick<Manifest, "buildKey" | "packageVersion" | "schemaVersion" | "catalogVersion" | "languageModelVersion">;
 
-/** The schema metadata of a table's Arrow and Parquet files and the Parquet key-value metadata: which build wrote it. */
+/**
+ * The schema metadata of a table's Arrow and Parquet files and the Parquet key-value metadata:
+ * one key, `build`, whose value is a JSON object saying which build wrote the file (one key,
+ * because parquet-wasm writes several in an order that changes from writer to writer).
+ */
 export function tableMetadata(table: string, build: BuildProvenance): Map<string, string> {
-  return new Map([
-    ["dataset", DATASET_NAME],
-    ["table", table],
-    ["package_version", build.packageVersion],
-    ["schema_version", build.schemaVersion],
-    ["build_key", build.buildKey],
-    ["catalog_version", build.catalogVersion],
-    ["language_model_version", build.languageModelVersion],
-  ]);
+  const value = {
+    dataset: DATASET_NAME,
+    table,
+    package_version: build.packageVersion,
+    schema_version: build.schemaVersion,
+    build_key: build.buildKey,
+    catalog_version: build.catalogVersion,
+    language_model_version: build.languageModelVersion,
+  };
+  return new Map([["build", JSON.stringify(value)]]);
 }
 
 export interface CardInput {
@@ -78,7 +83,7 @@ export function renderDatasetCard({ manifest, languages, rejects, quality }: Car
     "",
     "Parquet, Arrow IPC and CSV hold the same rows in the same order; the Parquet files are this card's configurations. " +
       "In Parquet and Arrow every column's meaning is also the field metadata key `description`, and each file's metadata " +
-      "names the build that wrote it (`build_key`, `schema_version`, `catalog_version`, `language_model_version`). " +
+      "names the build that wrote it (key `build`: `build_key`, `schema_version`, `catalog_version`, `language_model_version`). " +
       "`air_date` is a date; `paragraphs_by_language` a list of {language, paragraphs} (in CSV `de:2 el:1`). " +
       "The stage column says which step of the pipeline computes the column.",
     "",

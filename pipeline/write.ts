@@ -60,6 +60,8 @@ export interface TableWriterOptions {
   /**
    * What the table says about itself (which build made it): the Arrow schema's metadata, in the
    * Arrow file and in the Parquet file's embedded Arrow schema, and the Parquet key-value metadata.
+   * At most one key: parquet-wasm (Rust hash maps) writes several in an order that changes from
+   * writer to writer, and the bytes would no longer depend on the rows alone.
    */
   metadata?: ReadonlyMap<string, string>;
 }
@@ -160,6 +162,7 @@ function batchPolicy(options: TableWriterOptions): BatchPolicy {
   const bytes = options.batchBytes ?? DEFAULT_BATCH_BYTES;
   if (!Number.isSafeInteger(rows) || rows < 1) throw new Error(`pipeline/write.ts: batchRows must be a positive integer, got ${rows}.`);
   if (!(bytes >= 1)) throw new Error(`pipeline/write.ts: batchBytes must be at least 1, got ${bytes}.`);
+  if ((options.metadata?.size ?? 0) > 1) throw new Error("pipeline/write.ts: metadata has several keys; give one (e.g. a JSON object), so that Parquet files are deterministic.");
   return { rows, bytes };
 }
 
@@ -354,7 +357,7 @@ function arrowOutput(sink: FileSink, schema: Schema): FileOutput {
  * batch (tests/write.test.ts checks this). ZSTD compression; the file has no timestamps
  * (created_by is the fixed "parquet-rs version …" of the library). parquet-rs embeds the Arrow
  * schema (`ARROW:schema`, with the fields' descriptions and the table's metadata), and `metadata`
- * is also the file's key-value metadata (in parquet-wasm's fixed hash order).
+ * is also the file's key-value metadata.
  *
  * parquet-wasm ignores errors of individual writes, so `close` reads the footer back and checks the
  * row count.

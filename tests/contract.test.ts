@@ -91,9 +91,9 @@ beforeAll(async () => {
   manifest = JSON.parse(readFileSync(file("manifest.json"), "utf8")) as Manifest;
 });
 
-/** What every Parquet and Arrow file of a table must say about the build that wrote it. */
+/** What every Parquet and Arrow file of a table must say about the build that wrote it: one key, `build`, a JSON object. */
 function expectedMetadata(table: string): Record<string, string> {
-  return {
+  const build = {
     dataset: DATASET_NAME,
     table,
     package_version: manifest.packageVersion,
@@ -102,6 +102,7 @@ function expectedMetadata(table: string): Record<string, string> {
     catalog_version: manifest.catalogVersion,
     language_model_version: manifest.languageModelVersion,
   };
+  return { build: JSON.stringify(build) };
 }
 
 /** The zod descriptions (docs/DATA.md's text) of a table's columns, by column. */

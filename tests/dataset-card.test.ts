@@ -65,7 +65,9 @@ describe("the dataset card (OUT/README.md)", () => {
   });
 
   it("gives every file the build's versions as metadata", () => {
-    expect(Object.fromEntries(tableMetadata("episodes", manifest))).toEqual({
+    const metadata = tableMetadata("episodes", manifest);
+    expect([...metadata.keys()]).toEqual(["build"]);
+    expect(JSON.parse(metadata.get("build")!)).toEqual({
       dataset: "satc-episode-descriptions",
       table: "episodes",
       package_version: "0.1.0",

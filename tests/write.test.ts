@@ -199,7 +199,7 @@ describe("openTableWriter, dates, nested lists and metadata", () => {
     { episodeCode: "S06E18", airDate: "2004-02-15", byLanguage: [{ language: "de", paragraphs: 2 }, { language: "el", paragraphs: 1 }] },
     { episodeCode: "S01E01", airDate: "1998-06-06", byLanguage: [] },
   ];
-  const metadata = new Map([["dataset", "test"], ["build_key", "abc"]]);
+  const metadata = new Map([["build", '{"dataset":"test","build_key":"abc"}']]);
 
   it("writes a date as DATE and a list of objects as a list of structs; CSV as YYYY-MM-DD and `language:paragraphs` pairs", async () => {
     const directory = await tempTree({});
@@ -227,12 +227,21 @@ describe("openTableWriter, dates, nested lists and metadata", () => {
     await writeRows(nestedSchema, nestedRows, directory, "described", allFormats, { metadata });
     const arrow = tableFromIPC(await readFile(path.join(directory, "described.arrow")));
     expect(arrow.schema.fields.map((field) => field.metadata.get("description"))).toEqual(["Episode code.", "Air date.", "Per language."]);
-    expect(Object.fromEntries(arrow.schema.metadata)).toEqual({ dataset: "test", build_key: "abc" });
+    expect(Object.fromEntries(arrow.schema.metadata)).toEqual(Object.fromEntries(metadata));
     const parquetFile = path.join(directory, "described.parquet");
     const embedded = await parquetArrowSchema(parquetFile);
     expect(embedded.fields.map((field) => field.metadata.get("description"))).toEqual(["Episode code.", "Air date.", "Per language."]);
-    expect(Object.fromEntries(embedded.metadata)).toEqual({ dataset: "test", build_key: "abc" });
-    expect(await parquetKeyValueMetadata(parquetFile)).toEqual({ dataset: "test", build_key: "abc" });
+    expect(Object.fromEntries(embedded.metadata)).toEqual(Object.fromEntries(metadata));
+    expect(await parquetKeyValueMetadata(parquetFile)).toEqual(Object.fromEntries(metadata));
+  });
+
+  it("gives the same bytes for the same rows and metadata, writer after writer, and takes one metadata key", async () => {
+    const directory = await tempTree({});
+    const first = await writeRows(nestedSchema, nestedRows, directory, "first", allFormats, { metadata });
+    await writeRows(nestedSchema, nestedRows, directory, "between", ["parquet"], { metadata });
+    const second = await writeRows(nestedSchema, nestedRows, directory, "second", allFormats, { metadata });
+    expect(second.map((file) => file.sha256)).toEqual(first.map((file) => file.sha256));
+    await expect(openTableWriter(nestedSchema, directory, "two", allFormats, { metadata: new Map([["a", "1"], ["b", "2"]]) })).rejects.toThrow(/several keys; give one/);
   });
 
   it("names the file and what to do when the disk is full, and deletes every file it began", async () => {

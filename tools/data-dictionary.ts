@@ -68,18 +68,18 @@ const METADATA = `## What the files say about themselves
 Every column's meaning above is also in the Parquet and Arrow files, as the Arrow field metadata key
 \`description\` (in a Parquet file inside its embedded Arrow schema, \`ARROW:schema\`, which pyarrow and
 apache-arrow read). Each file's schema metadata, and each Parquet file's key-value metadata, name the build
-that wrote it: \`dataset\`, \`table\`, \`package_version\`, \`schema_version\`, \`build_key\`,
-\`catalog_version\` and \`language_model_version\`, as in \`manifest.json\`.
+that wrote it under one key, \`build\`: a JSON object with \`dataset\`, \`table\`, \`package_version\`,
+\`schema_version\`, \`build_key\`, \`catalog_version\` and \`language_model_version\`, as in \`manifest.json\`.
 
 \`\`\`python
-import pyarrow.parquet as pq
+import json, pyarrow.parquet as pq
 schema = pq.read_schema("out/episodes.parquet")
 schema.field("paragraphs_by_language").metadata[b"description"]
-schema.metadata[b"build_key"]
+json.loads(schema.metadata[b"build"])["build_key"]
 \`\`\`
 
 \`\`\`sql
-SELECT decode(key), decode(value) FROM parquet_kv_metadata('out/episodes.parquet');
+SELECT decode(value)::JSON ->> 'build_key' FROM parquet_kv_metadata('out/episodes.parquet') WHERE decode(key) = 'build';
 \`\`\`
 `;
 
