@@ -1,34 +1,45 @@
-import { z } from "zod";
+import type { z } from "zod";
+import { columnSpecs } from "./columns.js";
+import { episodeRowSchema, occurrenceRowSchema, paragraphRowSchema, rejectSchema } from "./records.js";
 
-/**
- * The global phase's tables in the embedded engine (pipeline/engine/): what each of its stages
- * makes and the stages after it read. The engine checks every table against its schema when
- * the stage that makes it is done (pipeline/engine/stages.ts), so a stage that changes a table
- * without its schema fails at once, naming the column.
- */
+/** The tables a build writes, for the data dictionary (docs/DATA.md) and the dataset card (OUT/README.md). */
+export const OUTPUT_TABLES: ReadonlyArray<{ name: string; files: string; schema: z.ZodObject; about: string }> = [
+  {
+    name: "paragraphs",
+    files: "paragraphs.parquet, paragraphs.arrow, paragraphs.csv",
+    schema: paragraphRowSchema,
+    about: "One row per distinct paragraph (after exact deduplication), in order of first occurrence.",
+  },
+  {
+    name: "occurrences",
+    files: "occurrences.parquet, occurrences.arrow, occurrences.csv",
+    schema: occurrenceRowSchema,
+    about: "One row per place in RAW where a paragraph is written; join to paragraphs on paragraph_id.",
+  },
+  {
+    name: "episodes",
+    files: "episodes.parquet, episodes.arrow, episodes.csv",
+    schema: episodeRowSchema,
+    about: "The curated catalog of all 94 episodes, with how many paragraphs were linked to each.",
+  },
+  {
+    name: "rejects",
+    files: "rejects.csv",
+    schema: rejectSchema,
+    about: "Input that could not become a paragraph, with the reason; only the header when nothing was rejected.",
+  },
+];
 
-const rank = z.int32().min(0);
-const paragraphId = z.string().regex(/^[0-9a-f]{16}$/);
+const escapeCell = (text: string) => text.replace(/\|/g, "\\|").replace(/\n/g, " ");
+const exampleText = (example: unknown) => (typeof example === "object" ? JSON.stringify(example) : String(example));
 
-/** `paragraph`: one row per distinct paragraph, numbered by first occurrence (the output order). */
-export const paragraphTable = z.object({
-  rank,
-  paragraphId,
-  /** Blob ordinal and occurrence ordinal of the first occurrence. */
-  blob: z.int32().min(0),
-  ordinal: z.int32().min(0),
-  occurrenceCount: z.int32().min(1),
-  blobCount: z.int32().min(1),
-});
-
-/** `candidate`: pairs of paragraphs (by rank, a < b) that may be near twins. */
-export const candidateTable = z.object({ a: rank, b: rank });
-
-/** `cluster`: each paragraph that is not its near-duplicate cluster's first, with the first's rank. */
-export const clusterTable = z.object({ rank, root: rank });
-
-/** `context`: what neighbouring paragraphs lend to a paragraph's own episodes (by catalog position). */
-export const contextTable = z.object({
-  paragraphId,
-  context: z.array(z.object({ position: z.int32().min(0), bonus: z.number() })),
-});
+/** A table's columns as a Markdown table: name, type, nullability, the stage that computes it, meaning and example. */
+export function columnTableMarkdown(schema: z.ZodObject): string {
+  const rows = columnSpecs(schema).map(
+    (spec) =>
+      `| \`${spec.column}\` | ${escapeCell(spec.type)} | ${spec.nullable ? "yes" : "no"} | ${spec.stages.join(", ")} | ${escapeCell(spec.description)} | ${
+        spec.example === undefined ? "" : `\`${escapeCell(exampleText(spec.example))}\``
+      } |`,
+  );
+  return ["| column | type | nullable | stage | meaning | example |", "| --- | --- | --- | --- | --- | --- |", ...rows].join("\n");
+}

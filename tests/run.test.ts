@@ -3,11 +3,10 @@ import { appendFileSync, readFileSync, readdirSync, writeFileSync } from "node:f
 import { cp, mkdtemp } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { tableFromIPC } from "apache-arrow";
 import { beforeAll, describe, expect, it } from "vitest";
 import { buildDataset, type BuildSummary } from "../pipeline/run.js";
 import { generateCorpus } from "../tools/corpus.js";
-import { readArrowRows, readCsvRows, readParquetRows, type Row } from "./readers.js";
+import { readCsvRows } from "./readers.js";
 
 const RAW = path.resolve("raw");
 let firstOut: string;
@@ -71,17 +70,6 @@ describe("a build of raw/", () => {
       const text = bytes.subarray(row.byte_start as number, row.byte_end as number).toString("utf8");
       expect(text.replace(/\s*(\r\n|\r|\n)\s*/g, " ")).toBe(paragraphs.get(row.paragraph_id));
     }
-  });
-
-  it.each(["paragraphs", "occurrences", "episodes"])("writes %s with identical rows in Parquet, Arrow and CSV", async (dataset) => {
-    const arrowFile = path.join(firstOut, `${dataset}.arrow`);
-    const numeric = new Set(
-      tableFromIPC(readFileSync(arrowFile)).schema.fields.filter((field) => /Int|Float/.test(String(field.type))).map((field) => field.name),
-    );
-    const fromArrow: Row[] = readArrowRows(arrowFile);
-    expect(fromArrow.length).toBeGreaterThan(0);
-    expect(await readParquetRows(path.join(firstOut, `${dataset}.parquet`))).toEqual(fromArrow);
-    expect(readCsvRows(path.join(firstOut, `${dataset}.csv`), numeric)).toEqual(fromArrow);
   });
 
   it("records every input and output with its hash in the manifest", () => {

@@ -4,7 +4,7 @@ import path from "node:path";
 import { columnSpecs } from "../../schemas/columns.js";
 import { manifestSchema, type Manifest } from "../../schemas/manifest.js";
 import { episodeRowSchema, occurrenceRowSchema, paragraphRowSchema, rejectSchema, type Blob, type OccurrenceRow, type ParagraphRow, type Reject } from "../../schemas/records.js";
-import { candidateTable, clusterTable, contextTable, paragraphTable } from "../../schemas/tables.js";
+import { candidateTable, clusterTable, contextTable, paragraphTable } from "../../schemas/engine-tables.js";
 import type { AnalysisCache } from "../cache.js";
 import { compareSourceFiles } from "../file-names.js";
 import type { InputFile } from "../ingest.js";
@@ -21,7 +21,8 @@ import { ParagraphStatistics, renderReport } from "../report.js";
 import type { ScratchDirectory } from "../scratch.js";
 import { sha256Hex } from "../text.js";
 import { validateRecords } from "../validate.js";
-import { openTableWriter, type WrittenFile } from "../write.js";
+import { openTableWriter, type TableWriterOptions, type WrittenFile } from "../write.js";
+import { renderDatasetCard, tableMetadata, type BuildProvenance } from "../dataset-card.js";
 import { computeContext } from "./context.js";
 import { openEngine } from "./database.js";
 import { dedupParagraphs } from "./dedup.js";
@@ -94,7 +95,15 @@ export async function runGlobalPhase(input: GlobalPhaseInput): Promise<GlobalPha
     const staging = await prepareStaging(input.places);
     const statistics = new ParagraphStatistics();
     const tally = new EpisodeTally();
-    const paragraphWriter = await openTableWriter<ParagraphRow>(paragraphRowSchema, staging, "paragraphs", TABLE_FORMATS);
+    const build: BuildProvenance = {
+      buildKey: input.buildKey,
+      packageVersion: input.packageVersion,
+      schemaVersion: schemaVersion(),
+      languageModelVersion: languageModelVersion(),
+      catalogVersion: linker.version,
+    };
+    const describedAs = (table: string) => ({ metadata: tableMetadata(table, build) });
+    const paragraphWriter = await openTableWriter<ParagraphRow>(paragraphRowSchema, staging, "paragraphs", TABLE_FORMATS, describedAs("paragraphs"));
     for await (const sources of paragraphSources(engine)) {
       signal?.throwIfAborted();
       const rows = validateRecords(paragraphRowSchema, sources.map((source) => paragraphRow(source, linker, input.observeAssessment)), "link → paragraphs");
@@ -105,7 +114,7 @@ export async function runGlobalPhase(input: GlobalPhaseInput): Promise<GlobalPha
       }
       stage.advance({ rowsOut: rows.length });
     }
-    const occurrenceWriter = await openTableWriter<OccurrenceRow>(occurrenceRowSchema, staging, "occurrences", TABLE_FORMATS);
+    const occurrenceWriter = await openTableWriter<OccurrenceRow>(occurrenceRowSchema, staging, "occurrences", TABLE_FORMATS, describedAs("occurrences"));
     for await (const sources of occurrenceSources(engine)) {
       signal?.throwIfAborted();
       const rows = sources.map((source): OccurrenceRow => ({
@@ -125,26 +134,24 @@ export async function runGlobalPhase(input: GlobalPhaseInput): Promise<GlobalPha
     const outputs: WrittenFile[] = [
       ...(await paragraphWriter.close()),
       ...(await occurrenceWriter.close()),
-      ...(await writeAll(episodeRowSchema, episodeRows, staging, "episodes", TABLE_FORMATS)),
-      ...(await writeAll(rejectSchema, rejects, staging, "rejects", ["csv"])),
+      ...(await writeAll(episodeRowSchema, episodeRows, staging, "episodes", TABLE_FORMATS, describedAs("episodes"))),
+      ...(await writeAll(rejectSchema, rejects, staging, "rejects", ["csv"], describedAs("rejects"))),
     ];
     stage.advance({ bytes: totalBytes });
     stage.done();
 
     stage = progress.stage("report, manifest, publish");
     const totals = { blobs: blobs.length, occurrences, paragraphs, linkedParagraphs: statistics.linked };
-    const provenance: Omit<Manifest, "outputs"> = {
-      buildKey: input.buildKey,
-      counts: totals,
-      packageVersion: input.packageVersion,
-      schemaVersion: schemaVersion(),
-      languageModelVersion: languageModelVersion(),
-      catalogVersion: linker.version,
-      inputs: input.inputs,
-    };
+    const provenance: Omit<Manifest, "outputs"> = { ...build, counts: totals, inputs: input.inputs };
     const report = renderReport({ blobs: blobs.length, occurrences, paragraphs: statistics, episodes: episodeRows, linkCounts: tally.counts, rejects, manifest: provenance, quality: linker.quality });
     await writeFile(path.join(staging, "report.html"), report);
-    const manifest = validateRecords(manifestSchema, [{ ...provenance, outputs: [...outputs, { path: "report.html", rows: null, sha256: sha256Hex(report) }] }], "manifest → write")[0]!;
+    const card = renderDatasetCard({ manifest: provenance, languages: statistics.languages, rejects: rejects.length, quality: linker.quality });
+    await writeFile(path.join(staging, "README.md"), card);
+    const documents = [
+      { path: "report.html", rows: null, sha256: sha256Hex(report) },
+      { path: "README.md", rows: null, sha256: sha256Hex(card) },
+    ];
+    const manifest = validateRecords(manifestSchema, [{ ...provenance, outputs: [...outputs, ...documents] }], "manifest → write")[0]!;
     await writeFile(path.join(staging, "manifest.json"), `${JSON.stringify(manifest, null, 2)}\n`);
     signal?.throwIfAborted();
     await swapIntoPlace(input.places);
@@ -157,7 +164,7 @@ export async function runGlobalPhase(input: GlobalPhaseInput): Promise<GlobalPha
 
 /**
  * The SQL stages, in order; `counts` gets the paragraphs and occurrences the first one found.
- * What each makes is checked against schemas/tables.ts.
+ * What each makes is checked against schemas/engine-tables.ts.
  */
 function globalStages(linker: LoadedLinker, counts: { paragraphs: number; occurrences: number }, scratchFolder: string): GlobalStage[] {
   let candidates = 0;
@@ -219,8 +226,8 @@ function paragraphRow(source: ParagraphSource, linker: LoadedLinker, observe: Gl
   };
 }
 
-async function writeAll<T extends object>(schema: Parameters<typeof openTableWriter>[0], rows: T[], directory: string, name: string, formats: readonly ("parquet" | "arrow" | "csv")[]) {
-  const writer = await openTableWriter<T>(schema, directory, name, formats);
+async function writeAll<T extends object>(schema: Parameters<typeof openTableWriter>[0], rows: T[], directory: string, name: string, formats: readonly ("parquet" | "arrow" | "csv")[], options: TableWriterOptions) {
+  const writer = await openTableWriter<T>(schema, directory, name, formats, options);
   await writer.write(rows);
   return writer.close();
 }

@@ -12,7 +12,7 @@ export interface GlobalStage {
   name: string;
   /** Tables and views it reads. */
   reads: readonly string[];
-  /** Tables it makes, each with its schema (schemas/tables.ts). */
+  /** Tables it makes, each with its schema (schemas/engine-tables.ts). */
   makes: ReadonlyArray<{ table: string; schema: z.ZodObject }>;
   run(engine: Engine): Promise<{ rowsIn: number; rowsOut: number }>;
 }
@@ -38,7 +38,7 @@ export async function checkTable(engine: Engine, table: string, schema: z.ZodObj
   const describe = (columns: Array<{ column: string; type: string }>) => columns.map(({ column, type }) => `${column} ${type}`).join(", ").replaceAll('"', "");
   const found = actual.map((row) => ({ column: row.column_name, type: row.column_type }));
   if (describe(found) !== describe(expected)) {
-    throw new Error(`global stage "${madeBy}" made ${table} (${describe(found)}), not what schemas/tables.ts says (${describe(expected)})`);
+    throw new Error(`global stage "${madeBy}" made ${table} (${describe(found)}), not what schemas/engine-tables.ts says (${describe(expected)})`);
   }
 }
 

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { openEngine } from "../../pipeline/engine/database.js";
 import { checkTable, runStages } from "../../pipeline/engine/stages.js";
 import { Progress } from "../../pipeline/progress.js";
-import { contextTable } from "../../schemas/tables.js";
+import { contextTable } from "../../schemas/engine-tables.js";
 import { tempTree } from "../helpers.js";
 
 describe("global stages", () => {
