@@ -13,7 +13,7 @@ REPEAT ?= 1
 # them ($(value), and unexport, because make expands what it exports) and the shell nothing
 # either (single quotes, each ' written as '\''). So REF='`touch x`' is text, never a command.
 quote = '$(subst ','\'',$(value $(1)))'
-unexport RAW OUT GOLD REF OLD NEW DIFF_JSON EXIT_CODE STRICT THREADS CACHE DEBUG SIZE SIZES REPEAT JUPYTER
+unexport RAW OUT GOLD REF OLD NEW DIFF_JSON EXIT_CODE STRICT THREADS PARTITIONS CACHE DEBUG SIZE SIZES REPEAT JUPYTER
 
 .PHONY: build-dataset test typecheck evaluate explain docs diff notebook corpus bench
 
@@ -29,7 +29,8 @@ dist/meta.json: node_modules/.package-lock.json $(wildcard pipeline/*.ts pipelin
 
 build-dataset: dist/meta.json
 	DEBUG=$(call quote,DEBUG) node dist/run.mjs --raw $(call quote,RAW) --out $(call quote,OUT) $(if $(filter 1,$(value STRICT)),--strict) \
-	  $(if $(value THREADS),--threads $(call quote,THREADS)) $(if $(value CACHE),--cache $(call quote,CACHE))
+	  $(if $(value THREADS),--threads $(call quote,THREADS)) $(if $(value PARTITIONS),--partitions $(call quote,PARTITIONS)) \
+	  $(if $(value CACHE),--cache $(call quote,CACHE))
 
 typecheck: node_modules/.package-lock.json
 	npx tsc --noEmit

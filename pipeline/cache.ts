@@ -115,12 +115,17 @@ export class AnalysisCache {
     }
   }
 
-  /** Removes half-written entries of processes that are gone, or of this one (whose workers have stopped). */
-  async clearTemporaryEntries(): Promise<void> {
+  /**
+   * Removes half-written entries of this process (whose workers have stopped), and with
+   * `"own-and-dead"` those of processes that are gone too: only where no other machine's tasks
+   * may be writing (the pids are this machine's), that is when the build starts.
+   */
+  async clearTemporaryEntries(scope: "own" | "own-and-dead"): Promise<void> {
     for (const shard of await this.shards()) {
       for (const name of await readdir(path.join(this.directory, shard))) {
         const writer = TEMPORARY_NAME.exec(name);
-        if (writer && (Number(writer[1]) === process.pid || !isAlive(Number(writer[1])))) await rm(path.join(this.directory, shard, name), { force: true });
+        const pid = Number(writer?.[1]);
+        if (writer && (pid === process.pid || (scope === "own-and-dead" && !isAlive(pid)))) await rm(path.join(this.directory, shard, name), { force: true });
       }
     }
   }

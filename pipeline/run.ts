@@ -4,25 +4,26 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { parse } from "csv-parse/sync";
 import { manifestSchema, type Manifest } from "../schemas/manifest.js";
-import { blobSchema, rejectSchema, type Reject } from "../schemas/records.js";
-import type { BlobTaskResult, BlobWorkerSetup } from "./blob-worker.js";
+import { rejectSchema, type Reject } from "../schemas/records.js";
+import { buildWorkSchema, globalWorkSchema, type BuildWork, type GlobalWork } from "../schemas/work.js";
 import { AnalysisCache, analysisVersionOf } from "./cache.js";
-import { runGlobalPhase, type CachedBlob } from "./engine/global-phase.js";
 import { BuildInterrupted, describeFailure } from "./errors.js";
-import { absolutePathOf, listRawFiles, type InputFile, type RawFile, type RawListing } from "./ingest.js";
+import { absolutePathOf, listRawFiles, type RawListing } from "./ingest.js";
 import { languageModelVersion } from "./language.js";
 import type { Assessment } from "./link/decide.js";
 import { loadLinker, type LoadedLinker } from "./link/linker.js";
 import { Lock } from "./lock.js";
-import { WorkerPool } from "./pool.js";
 import { isMain, PROJECT_ROOT, workerCodeVersion } from "./runtime.js";
 import { Progress, type ProgressSinks, type StageRecord } from "./progress.js";
+import { BLOB_WORKER, MAX_THREADS_PER_CORE, workerCount } from "./tasks/blob-tasks.js";
+import { buildPlanSchema } from "./tasks/plan.js";
+import { buildPlan, runBuildTask, stageNamed } from "./tasks/stages.js";
+import type { TaskHooks } from "./tasks/task-stage.js";
+import { readWorkFile, workFiles, writeWorkFile } from "./tasks/work-files.js";
 import { checkOwnership, resolvePlaces, type Places } from "./places.js";
 import { clearLeftovers, discardStaging } from "./publish.js";
 import { ScratchDirectory } from "./scratch.js";
-import { sha256Hex, sha256OfFile } from "./text.js";
 import { forTerminal } from "./terminal.js";
 import { PipelineError, validateRecords } from "./validate.js";
 
@@ -35,6 +36,8 @@ export interface BuildOptions extends ProgressSinks {
   cacheDir?: string;
   /** Worker threads for the per-blob stage; defaults to one per core, and is capped (`workerCount`). */
   threads?: number;
+  /** Tasks per partitioned stage of the global phase (default 1); the outputs do not depend on it. */
+  partitions?: number;
   /** Sees how each paragraph's episode candidates stood before the decision (for fitting the calibration). */
   observeAssessment?: (paragraphId: string, assessment: Assessment | null) => void;
   /**
@@ -61,11 +64,7 @@ export interface BuildSummary {
 }
 
 const PACKAGE_VERSION = (JSON.parse(readFileSync(new URL("package.json", PROJECT_ROOT), "utf8")) as { version: string }).version;
-/** The per-blob stage's worker: its import closure is part of the cache key. */
-const BLOB_WORKER = new URL("./blob-worker.ts", import.meta.url);
 const SCRATCH_PREFIX = "satc-build-";
-/** More workers than this per core only cost memory (each holds the language model and the catalog). */
-const MAX_THREADS_PER_CORE = 2;
 
 /**
  * raw blobs → paragraphs, occurrences, episodes, rejects, a report and a manifest in OUT.
@@ -101,7 +100,7 @@ export async function buildDataset(options: BuildOptions): Promise<BuildSummary>
     try {
       await clearLeftovers(places);
       await ScratchDirectory.clearLeftovers(SCRATCH_PREFIX);
-      await cache.clearTemporaryEntries();
+      await cache.clearTemporaryEntries("own-and-dead");
       return await buildInPlaces(options, places, listing, cache, catalog);
     } finally {
       await cacheLock.release();
@@ -111,79 +110,61 @@ export async function buildDataset(options: BuildOptions): Promise<BuildSummary>
   }
 }
 
-/** At most one worker per blob, and at most MAX_THREADS_PER_CORE per core. */
-export function workerCount(requested: number, blobs: number, cores = os.availableParallelism()): number {
-  if (!Number.isInteger(requested) || requested < 1) throw new PipelineError(`THREADS=${requested} is not a whole number of at least 1; pass e.g. THREADS=${cores}.`);
-  return Math.max(1, Math.min(requested, blobs, MAX_THREADS_PER_CORE * cores));
-}
-
-async function buildInPlaces(
-  options: BuildOptions,
-  places: Places,
-  listing: RawListing,
-  cache: AnalysisCache,
-  catalog: LoadedLinker,
-): Promise<BuildSummary> {
-  const { strict = false, log, signal } = options;
-  const { outDir } = options;
+async function buildInPlaces(options: BuildOptions, places: Places, listing: RawListing, cache: AnalysisCache, catalog: LoadedLinker): Promise<BuildSummary> {
+  const { strict = false, log, signal, outDir } = options;
   const progress = new Progress(options);
   const threads = workerCount(options.threads ?? os.availableParallelism(), listing.files.length);
   if (options.threads !== undefined && threads < Math.min(options.threads, listing.files.length)) {
     log(`THREADS=${options.threads}: using ${threads} worker threads (at most ${MAX_THREADS_PER_CORE} per core)`);
   }
-  const { blobs, fileRejects, inputs, blobsAnalysed } = await analyseBlobs({ rawDir: places.raw, listing, cache, threads, progress, log, signal });
-  const buildKey = sha256Hex(
-    JSON.stringify([PACKAGE_VERSION, cache.analysisVersion, blobs.map(({ blob, cacheKey }) => [blob.sourceFile, cacheKey]), fileRejects, inputs]),
-  );
-  const previous = await upToDateManifest(places.out, buildKey);
-  let summary: BuildSummary;
-  if (previous) {
-    const rejectRows = parse(await readFile(path.join(places.out, "rejects.csv"), "utf8"), { columns: true }) as Array<Record<string, string>>;
-    summary = {
-      ...previous.counts,
-      rejects: validateRecords(
-        rejectSchema,
-        rejectRows.map((row) => ({ sourceFile: row.source_file, lineStart: Number(row.line_start), lineEnd: Number(row.line_end), reason: row.reason })),
-        "OUT/rejects.csv → summary",
-      ),
-      outputs: previous.outputs,
-      blobsAnalysed,
-      upToDate: true,
-      stages: progress.stages,
-    };
-    log(forTerminal(`${outDir} is up to date (build key ${buildKey.slice(0, 12)}): nothing rewritten`));
-  } else {
-    // Scratch files of the global near-dup steps (spilled keys and pairs), never part of OUT.
-    const scratch = await ScratchDirectory.create(SCRATCH_PREFIX);
-    try {
-      const assembled = await runGlobalPhase({
-        blobs,
-        fileRejects,
-        inputs,
-        cache,
-        linker: catalog,
-        places,
-        buildKey,
-        packageVersion: PACKAGE_VERSION,
-        progress,
-        scratch,
-        signal,
-        observeAssessment: options.observeAssessment,
-      });
-      summary = { ...assembled, blobsAnalysed, upToDate: false, stages: progress.stages };
-    } catch (error) {
-      await discardStaging(places);
-      throw error;
-    } finally {
-      await scratch.remove();
+  const sizes = await Promise.all(listing.files.map((file) => lstat(absolutePathOf(places.raw, file.path)).then((stats) => stats.size, () => 0)));
+  const build: BuildWork = {
+    packageVersion: PACKAGE_VERSION,
+    analysisVersion: cache.analysisVersion,
+    places,
+    blobTasks: 1,
+    partitions: options.partitions ?? 1,
+    threads,
+    files: listing.files.map((file, index) => ({ sourceFile: file.sourceFile, path: Buffer.from(file.path).toString("hex"), sizeBytes: sizes[index]! })),
+    folderRejects: validateRecords(rejectSchema, listing.folderRejects, "ingest → rejects"),
+  };
+  // WORK: the tasks' tables and DuckDB's spill files, never part of OUT.
+  const scratch = await ScratchDirectory.create(SCRATCH_PREFIX);
+  let global: GlobalWork;
+  try {
+    const plan = buildPlan(build);
+    await writeWorkFile(workFiles.build(scratch.path), buildWorkSchema, build);
+    await writeWorkFile(workFiles.plan(scratch.path), buildPlanSchema, plan);
+    const hooks: TaskHooks = { linker: catalog, signal, observeAssessment: options.observeAssessment };
+    for (const { name, tasks } of plan.stages) {
+      const stage = progress.stage(stageNamed(name).title, name === "blobs" ? sizes.reduce((sum, size) => sum + size, 0) : 0);
+      // Rows in: the stage's input (each task reads all of it, or its own share of the blobs); rows out: summed over its tasks.
+      const totals = { rowsIn: 0, rowsOut: 0 };
+      for (let rank = 0; rank < tasks; rank++) {
+        signal?.throwIfAborted();
+        const counts = await runBuildTask(scratch.path, name, rank, { ...hooks, advance: (done) => stage.advance(done) });
+        totals.rowsIn = name === "blobs" ? totals.rowsIn + counts.rowsIn : counts.rowsIn;
+        totals.rowsOut += counts.rowsOut;
+      }
+      stage.done(totals);
     }
+    global = await readWorkFile(workFiles.global(scratch.path), globalWorkSchema);
+  } catch (error) {
+    await discardStaging(places);
+    throw error;
+  } finally {
+    await scratch.remove();
   }
-  await cache.keepOnly(new Set(blobs.map(({ cacheKey }) => cacheKey)));
+  await cache.keepOnly(new Set(global.blobs.map((blob) => blob.cacheKey)));
+  const manifest = manifestSchema.parse(JSON.parse(await readFile(path.join(places.out, "manifest.json"), "utf8")));
+  const summary: BuildSummary = { ...manifest.counts, rejects: global.rejects, outputs: manifest.outputs, blobsAnalysed: global.blobsAnalysed, upToDate: global.upToDate, stages: progress.stages };
 
+  for (const notice of global.notices) log(forTerminal(notice));
+  if (global.upToDate) log(forTerminal(`${outDir} is up to date (build key ${global.buildKey.slice(0, 12)}): nothing rewritten`));
   for (const line of progress.summaryTable()) log(line);
   log(
     forTerminal(
-      `built ${outDir}: ${summary.blobs} blobs (${blobsAnalysed} analysed, ${summary.blobs - blobsAnalysed} from cache) → ${summary.occurrences} occurrences → ` +
+      `built ${outDir}: ${summary.blobs} blobs (${summary.blobsAnalysed} analysed, ${summary.blobs - summary.blobsAnalysed} from cache) → ${summary.occurrences} occurrences → ` +
         `${summary.paragraphs} distinct paragraphs (${summary.linkedParagraphs} linked to an episode); ${summary.rejects.length} rejected`,
     ),
   );
@@ -194,90 +175,22 @@ async function buildInPlaces(
   return summary;
 }
 
-interface BlobStageInput {
-  rawDir: string;
-  listing: RawListing;
-  cache: AnalysisCache;
-  threads: number;
-  progress: Progress;
-  log: (line: string) => void;
-  signal: AbortSignal | undefined;
-}
-
-/** Stage 1: every raw file through a worker thread; analyses land in the cache. Results keep the sorted file order. */
-async function analyseBlobs({ rawDir, listing, cache, threads, progress, log, signal }: BlobStageInput) {
-  const { files, folderRejects } = listing;
-  signal?.throwIfAborted();
-  const setup: BlobWorkerSetup = { rawDir, cacheDirectory: cache.directory, analysisVersion: cache.analysisVersion };
-  const pool = new WorkerPool<RawFile, BlobTaskResult>(BLOB_WORKER, threads, setup);
-  const stopWorkers = () => void pool.close();
-  signal?.addEventListener("abort", stopWorkers);
-  // Largest blobs first, so that one big blob does not start last and leave the other
-  // threads idle; results are kept in the sorted file order all the same.
-  const sizes = await Promise.all(files.map((file) => lstat(absolutePathOf(rawDir, file.path)).then((stats) => stats.size, () => 0)));
-  const stage = progress.stage("analyse blobs (split, language, evidence, fingerprints)", sizes.reduce((sum, size) => sum + size, 0));
-  const largestFirst = files.map((_, order) => order).sort((a, b) => sizes[b]! - sizes[a]! || a - b);
-  const results: BlobTaskResult[] = new Array(files.length);
-  try {
-    await Promise.all(
-      largestFirst.map(async (order) => {
-        // A worker reports the bytes it analysed as it goes, so that a big blob shows progress.
-        let reported = 0;
-        const onProgress = (bytes: number) => {
-          reported += bytes;
-          stage.advance({ bytes });
-        };
-        const result = await pool.run(files[order]!, { onProgress, name: `analysing ${files[order]!.sourceFile}` });
-        const bytes = (result.kind === "blob" ? result.blob.sizeBytes : 0) - reported;
-        stage.advance({ rowsIn: 1, rowsOut: result.kind === "blob" && !result.cached ? 1 : 0, bytes });
-        if (result.kind === "blob" && result.damagedEntry) log(forTerminal(result.damagedEntry));
-        results[order] = result;
-      }),
-    );
-  } catch (error) {
-    // Workers stopped by an interruption fail their tasks: the interruption is what happened.
-    signal?.throwIfAborted();
-    throw error;
-  } finally {
-    signal?.removeEventListener("abort", stopWorkers);
-    await pool.close();
-    await cache.clearTemporaryEntries();
-  }
-  stage.done();
-  const blobs: CachedBlob[] = [];
-  const fileRejects: Reject[] = validateRecords(rejectSchema, folderRejects, "ingest → rejects");
-  // Every file found, rejected or not, for the manifest.
-  const inputs: InputFile[] = [];
-  for (const result of results) {
-    if (result.kind === "blob") {
-      blobs.push({ blob: validateRecords(blobSchema, [result.blob], "ingest → split")[0]!, cacheKey: result.cacheKey });
-      inputs.push({ path: result.blob.sourceFile, bytes: result.blob.sizeBytes, sha256: result.blob.blobSha256 });
-    } else {
-      fileRejects.push(validateRecords(rejectSchema, [result.reject], "ingest → rejects")[0]!);
-      inputs.push(result.input);
-    }
-  }
-  return { blobs, fileRejects, inputs, blobsAnalysed: results.filter((result) => result.kind === "blob" && !result.cached).length };
-}
-
-/** The manifest of OUT when it was built with `buildKey` and every output file still has its recorded hash. */
-async function upToDateManifest(outDir: string, buildKey: string): Promise<Manifest | null> {
-  try {
-    const manifest = manifestSchema.parse(JSON.parse(await readFile(path.join(outDir, "manifest.json"), "utf8")));
-    if (manifest.buildKey !== buildKey) return null;
-    for (const output of manifest.outputs) {
-      if ((await sha256OfFile(path.join(outDir, output.path))) !== output.sha256) return null;
-    }
-    return manifest;
-  } catch {
-    return null;
-  }
-}
-
 /** THREADS as given on the command line: a whole number, checked by `workerCount`. */
 export function parseThreads(text: string): number {
   if (!/^\s*\d+\s*$/.test(text)) throw new PipelineError(`THREADS=${text} is not a whole number; pass the number of worker threads, e.g. THREADS=${os.availableParallelism()}.`);
   return Number(text);
+}
+
+/** At most this many partitions: each is a task per partitioned stage, and a part file per table. */
+export const MAX_PARTITIONS = 4096;
+
+/** PARTITIONS as given on the command line: how many tasks each partitioned global stage splits into. */
+export function parsePartitions(text: string): number {
+  const partitions = /^\s*\d+\s*$/.test(text) ? Number(text) : NaN;
+  if (!(partitions >= 1 && partitions <= MAX_PARTITIONS)) {
+    throw new PipelineError(`PARTITIONS=${text} is not a whole number from 1 to ${MAX_PARTITIONS}; pass e.g. PARTITIONS=8 (one task per partition in each partitioned stage).`);
+  }
+  return partitions;
 }
 
 /**
@@ -301,6 +214,7 @@ async function main(): Promise<number> {
         out: { type: "string", default: "out" },
         cache: { type: "string" },
         threads: { type: "string" },
+        partitions: { type: "string" },
         timings: { type: "string" },
         strict: { type: "boolean", default: false },
       },
@@ -311,6 +225,7 @@ async function main(): Promise<number> {
       strict: values.strict!,
       ...(values.cache !== undefined && { cacheDir: values.cache }),
       ...(values.threads !== undefined && { threads: parseThreads(values.threads) }),
+      ...(values.partitions !== undefined && { partitions: parsePartitions(values.partitions) }),
       log: toStderr,
       ...(process.stderr.isTTY && { status: (line: string) => process.stderr.write(`\r\x1b[K${line}`) }),
       signal: interruption.signal,

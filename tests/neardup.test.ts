@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { parse } from "csv-parse/sync";
 import { describe, expect, it } from "vitest";
 import { compareNearDup, featuresOf, isNearDuplicate, jaccard, JACCARD_THRESHOLD, nearDupKey } from "../pipeline/neardup.js";
-import { normalizeText, paragraphIdOf } from "../pipeline/text.js";
+import { normalizeText } from "../pipeline/text.js";
 
 interface LabelledPair {
   kind: string;
@@ -14,7 +14,6 @@ interface LabelledPair {
 
 const pairs = parse(readFileSync(new URL("fixtures/near-dup-pairs.csv", import.meta.url), "utf8"), { columns: true }) as LabelledPair[];
 const keyOf = (text: string) => nearDupKey(normalizeText(text));
-const paragraph = (text: string) => ({ paragraphId: paragraphIdOf(normalizeText(text)), normalizedText: normalizeText(text) });
 
 describe("near-duplicate verification on the labelled pairs", () => {
   it("reaches precision 1 and recall 1 on tests/fixtures/near-dup-pairs.csv", () => {

@@ -94,7 +94,7 @@ describe("a build of raw/", () => {
 describe("parallel and incremental builds", () => {
   let root: string;
   let rawDir: string;
-  const build = (outDir: string, cacheDir: string, threads = 2) => buildDataset({ rawDir, outDir, cacheDir, threads, log: () => {} });
+  const build = (outDir: string, cacheDir: string, threads = 2, partitions = 1) => buildDataset({ rawDir, outDir, cacheDir, threads, partitions, log: () => {} });
   const expectSameBytes = (actualDir: string, expectedDir: string) => {
     const [actual, expected] = [readAllBytes(actualDir), readAllBytes(expectedDir)];
     expect(Object.keys(actual).sort()).toEqual(Object.keys(expected).sort());
@@ -113,9 +113,9 @@ describe("parallel and incremental builds", () => {
     }
   });
 
-  it("writes the same bytes with one worker thread as with several", async () => {
-    const serial = await build(path.join(root, "serial"), path.join(root, "cache-serial"), 1);
-    const parallel = await build(path.join(root, "parallel"), path.join(root, "cache-parallel"), 3);
+  it("writes the same bytes with one worker thread and one partition as with several", async () => {
+    const serial = await build(path.join(root, "serial"), path.join(root, "cache-serial"), 1, 1);
+    const parallel = await build(path.join(root, "parallel"), path.join(root, "cache-parallel"), 3, 3);
     expect(serial.blobs).toBeGreaterThan(10);
     expect(serial.paragraphs).toBeLessThan(serial.occurrences);
     expect(parallel.blobsAnalysed).toBe(parallel.blobs);

@@ -6,7 +6,7 @@ import { codeVersionOf } from "../pipeline/code-version.js";
 import { bundleFileName, isMain, PROJECT_ROOT, type Bundle } from "../pipeline/runtime.js";
 
 /** The programs that `make` runs, and the worker modules they start (relative to the project root). */
-export const PROGRAMS = ["pipeline/run.ts", "tools/evaluate.ts", "tools/explain.ts", "tools/diff.ts", "tools/data-dictionary.ts", "tools/corpus.ts", "tools/bench.ts"];
+export const PROGRAMS = ["pipeline/run.ts", "pipeline/tasks/task.ts", "tools/evaluate.ts", "tools/explain.ts", "tools/diff.ts", "tools/data-dictionary.ts", "tools/corpus.ts", "tools/bench.ts"];
 export const WORKERS = ["pipeline/blob-worker.ts"];
 
 /**

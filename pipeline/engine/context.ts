@@ -1,25 +1,30 @@
 import { contextWithinBlob, mergeContextAt, type ContextBonus } from "../link/context.js";
 import type { CatalogIndex } from "../link/catalog-index.js";
 import type { ParagraphEvidence } from "../link/evidence.js";
+import { contextTable } from "../../schemas/engine-tables.js";
 import type { Engine } from "./database.js";
+import { writePart } from "./work.js";
 
 /**
  * Context from neighbouring paragraphs (pipeline/link/context.ts), blob by blob: each blob's
  * occurrences in line order, with every paragraph's first-pass decision (made in the per-blob
- * stage), give what its neighbours lend to each paragraph's own candidate episodes. The table
- * `context` (paragraph_id, position, bonus) holds the larger bonus per episode over all the
- * paragraph's occurrences, in whichever blobs.
+ * stage), give what its neighbours lend to each paragraph's own candidate episodes. Each task
+ * takes the blobs of its partition (ordinal modulo the partitions) and writes, per paragraph and
+ * episode, the larger bonus over the paragraph's occurrences in each blob; the publishing stage
+ * takes the larger over blobs.
  */
-export async function computeContext(engine: Engine, index: CatalogIndex): Promise<number> {
-  await engine.run("CREATE TABLE context_in_blob (paragraph_id VARCHAR, position INTEGER, bonus DOUBLE)");
-  const appender = await engine.appender("context_in_blob", ["VARCHAR", "INTEGER", "DOUBLE"]);
+export async function contextPartition(engine: Engine, work: string, rank: number, partitions: number, index: CatalogIndex): Promise<number> {
+  await engine.run("CREATE TEMP TABLE lent (paragraph_id VARCHAR, position INTEGER, bonus DOUBLE)");
+  const appender = await engine.appender("lent", ["VARCHAR", "INTEGER", "DOUBLE"]);
   const finish = (blob: BlobSequenceBuilder) => {
     for (const [paragraphId, bonus] of blob.contexts()) {
       for (const [position, lent] of bonus) appender.row([paragraphId, position, lent]);
     }
   };
   let current: BlobSequenceBuilder | undefined;
-  const occurrences = engine.stream<SequenceRow>("SELECT blob, paragraph_id, first_pass, first_pass_score, evidence FROM shard ORDER BY blob, ordinal");
+  const occurrences = engine.stream<SequenceRow>(
+    `SELECT blob, paragraph_id, first_pass, first_pass_score, evidence FROM shard WHERE blob % ${partitions} = ${rank} ORDER BY blob, ordinal`,
+  );
   for await (const rows of occurrences) {
     for (const row of rows) {
       if (current?.ordinal !== row.blob) {
@@ -31,13 +36,7 @@ export async function computeContext(engine: Engine, index: CatalogIndex): Promi
   }
   if (current) finish(current);
   appender.close();
-  await engine.run(`
-    CREATE TABLE context AS
-    SELECT paragraph_id, list({'position': position, 'bonus': bonus} ORDER BY position) AS context
-    FROM (SELECT paragraph_id, position, max(bonus) AS bonus FROM context_in_blob GROUP BY paragraph_id, position)
-    GROUP BY paragraph_id`);
-  const [{ paragraphs }] = (await engine.all<{ paragraphs: bigint }>("SELECT count(*) AS paragraphs FROM context")) as [{ paragraphs: bigint }];
-  return Number(paragraphs);
+  return writePart(engine, work, "context", rank, "SELECT paragraph_id, position, max(bonus) AS bonus FROM lent GROUP BY paragraph_id, position ORDER BY paragraph_id, position", contextTable);
 }
 
 interface SequenceRow {

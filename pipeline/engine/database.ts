@@ -1,11 +1,10 @@
 import { mkdir } from "node:fs/promises";
-import path from "node:path";
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 
 /**
- * The embedded engine of the global phase: one DuckDB database in the build's scratch folder,
- * so that joins, aggregations and sorts larger than memory spill there (DuckDB's job, within
- * `memory_limit`), and the folder's removal takes everything with it.
+ * The embedded engine of the global phase: an in-memory DuckDB per task that spills to a folder
+ * of the build's own, so that joins, aggregations and sorts larger than memory are DuckDB's job
+ * (within `memory_limit`). What a task keeps, it writes to Parquet in WORK (pipeline/engine/work.ts).
  */
 export interface Engine {
   /** Runs statements that return nothing worth reading (CREATE, COPY). */
@@ -20,17 +19,16 @@ export interface Engine {
 }
 
 export interface EngineOptions {
-  /** Where DuckDB keeps its database and spill files. */
-  scratchFolder: string;
+  /** Where DuckDB spills what does not fit in memory. */
+  spillFolder: string;
   threads: number;
   /** For example "1GB". */
   memoryLimit: string;
 }
 
-export async function openEngine({ scratchFolder, threads, memoryLimit }: EngineOptions): Promise<Engine> {
-  const spillFolder = path.join(scratchFolder, "duckdb-spill");
+export async function openEngine({ spillFolder, threads, memoryLimit }: EngineOptions): Promise<Engine> {
   await mkdir(spillFolder, { recursive: true });
-  const instance = await DuckDBInstance.create(path.join(scratchFolder, "global.duckdb"), {
+  const instance = await DuckDBInstance.create(":memory:", {
     threads: String(threads),
     memory_limit: memoryLimit,
     temp_directory: spillFolder,
@@ -52,7 +50,11 @@ export async function openEngine({ scratchFolder, threads, memoryLimit }: Engine
     async appender(table, types) {
       const appender = await connection.createAppender(table);
       const append = types.map((type) =>
-        type === "VARCHAR" ? (value: string | number) => appender.appendVarchar(value as string) : type === "INTEGER" ? (value: string | number) => appender.appendInteger(value as number) : (value: string | number) => appender.appendDouble(value as number),
+        type === "VARCHAR"
+          ? (value: string | number) => appender.appendVarchar(value as string)
+          : type === "INTEGER"
+            ? (value: string | number) => appender.appendInteger(value as number)
+            : (value: string | number) => appender.appendDouble(value as number),
       );
       return {
         row(values) {

@@ -3,7 +3,9 @@ import { readFile, rm } from "node:fs/promises";
 import path from "node:path";
 import { tableFromIPC } from "apache-arrow";
 import { readParquet } from "parquet-wasm";
+import { bucketPairTable, candidateTable, clusterTable, verifiedTable } from "../../schemas/engine-tables.js";
 import { sqlString, type Engine } from "./database.js";
+import { writePart } from "./work.js";
 
 /**
  * Near-duplicate clusters across the corpus, staged as in NeMo Curator's fuzzy dedup:
@@ -21,82 +23,98 @@ const MIN_SHARED_BANDS = 2;
 const MAX_BUCKET_NEIGHBOURS = 16;
 
 /**
- * The table `candidate` (a, b), a < b by rank: pairs of canonical paragraphs that share at least
- * MIN_SHARED_BANDS band keys or one deletion-neighbourhood key, each member of a bucket paired
- * with at most the MAX_BUCKET_NEIGHBOURS before it (by rank; a paragraph's deletion keys in the
- * order they were made).
+ * Candidate pairs, in two stages. `buckets`: each task takes the LSH buckets whose key falls in
+ * its partition (band keys and deletion-neighbourhood keys, modulo the partitions) and pairs
+ * each member with at most the MAX_BUCKET_NEIGHBOURS before it (by rank; a paragraph's deletion
+ * keys in the order they were made), counting the band keys each pair shares there.
+ * `candidates`: each task takes the pairs whose first paragraph falls in its partition and keeps
+ * those that share at least MIN_SHARED_BANDS band keys in all, or one deletion-neighbourhood key.
  */
-export async function findCandidates(engine: Engine): Promise<number> {
+export function bucketPairsPartition(engine: Engine, work: string, rank: number, partitions: number): Promise<number> {
   const neighbours = `range(1, ${MAX_BUCKET_NEIGHBOURS + 1}) step(back)`;
-  await engine.run(`
-    CREATE TABLE candidate AS
-    WITH canonical AS (
-      SELECT p.rank, s.band_keys, s.deletion_keys
-      FROM paragraph p JOIN shard s ON s.blob = p.blob AND s.ordinal = p.ordinal
-    ),
-    band_member AS (
-      SELECT rank, unnest(range(len(band_keys))) AS band, unnest(band_keys) AS key FROM canonical
-    ),
-    band_bucket AS (
-      SELECT band, key, rank,
-             row_number() OVER (PARTITION BY band, key ORDER BY rank) AS position,
-             count(*) OVER (PARTITION BY band, key) AS size
-      FROM band_member
-    ),
-    shared_bucket AS (SELECT * FROM band_bucket WHERE size > 1),
-    band_pair AS (
-      SELECT earlier.rank AS a, later.rank AS b
-      FROM shared_bucket later, ${neighbours}
-      JOIN shared_bucket earlier ON earlier.band = later.band AND earlier.key = later.key AND earlier.position = later.position - step.back
-    ),
-    deletion_member AS (
-      SELECT rank, unnest(range(len(deletion_keys))) AS made, unnest(deletion_keys) AS key FROM canonical WHERE len(deletion_keys) > 0
-    ),
-    deletion_bucket AS (
-      SELECT key, rank,
-             row_number() OVER (PARTITION BY key ORDER BY rank, made) AS position,
-             count(*) OVER (PARTITION BY key) AS size
-      FROM deletion_member
-    ),
-    shared_deletion AS (SELECT * FROM deletion_bucket WHERE size > 1),
-    deletion_pair AS (
-      SELECT least(earlier.rank, later.rank) AS a, greatest(earlier.rank, later.rank) AS b
-      FROM shared_deletion later, ${neighbours}
-      JOIN shared_deletion earlier ON earlier.key = later.key AND earlier.position = later.position - step.back
-      WHERE earlier.rank <> later.rank
-    )
-    SELECT a, b FROM band_pair GROUP BY a, b HAVING count(*) >= ${MIN_SHARED_BANDS}
-    UNION
-    SELECT a, b FROM deletion_pair`);
-  const [{ pairs }] = (await engine.all<{ pairs: bigint }>("SELECT count(*) AS pairs FROM candidate")) as [{ pairs: bigint }];
-  return Number(pairs);
+  return writePart(
+    engine,
+    work,
+    "bucket_pair",
+    rank,
+    `WITH canonical AS (
+       SELECT p.rank, s.band_keys, s.deletion_keys
+       FROM paragraph p JOIN shard s ON s.blob = p.blob AND s.ordinal = p.ordinal
+     ),
+     band_member AS (
+       SELECT * FROM (SELECT rank, unnest(range(len(band_keys))) AS band, unnest(band_keys) AS key FROM canonical)
+       WHERE key % ${partitions} = ${rank}
+     ),
+     band_bucket AS (
+       SELECT band, key, rank,
+              row_number() OVER (PARTITION BY band, key ORDER BY rank) AS position,
+              count(*) OVER (PARTITION BY band, key) AS size
+       FROM band_member
+     ),
+     shared_bucket AS (SELECT * FROM band_bucket WHERE size > 1),
+     band_pair AS (
+       SELECT earlier.rank AS a, later.rank AS b
+       FROM shared_bucket later, ${neighbours}
+       JOIN shared_bucket earlier ON earlier.band = later.band AND earlier.key = later.key AND earlier.position = later.position - step.back
+     ),
+     deletion_member AS (
+       SELECT * FROM (SELECT rank, unnest(range(len(deletion_keys))) AS made, unnest(deletion_keys) AS key FROM canonical WHERE len(deletion_keys) > 0)
+       WHERE key % ${partitions} = ${rank}
+     ),
+     deletion_bucket AS (
+       SELECT key, rank,
+              row_number() OVER (PARTITION BY key ORDER BY rank, made) AS position,
+              count(*) OVER (PARTITION BY key) AS size
+       FROM deletion_member
+     ),
+     shared_deletion AS (SELECT * FROM deletion_bucket WHERE size > 1),
+     deletion_pair AS (
+       SELECT least(earlier.rank, later.rank) AS a, greatest(earlier.rank, later.rank) AS b
+       FROM shared_deletion later, ${neighbours}
+       JOIN shared_deletion earlier ON earlier.key = later.key AND earlier.position = later.position - step.back
+       WHERE earlier.rank <> later.rank
+     ),
+     found AS (
+       SELECT a, b, 1 AS bands, false AS deletion FROM band_pair
+       UNION ALL
+       SELECT a, b, 0 AS bands, true AS deletion FROM deletion_pair
+     )
+     SELECT a, b, sum(bands)::INTEGER AS bands, bool_or(deletion) AS deletion FROM found GROUP BY a, b ORDER BY a, b`,
+    bucketPairTable,
+  );
+}
+
+export function candidatesPartition(engine: Engine, work: string, rank: number, partitions: number): Promise<number> {
+  return writePart(
+    engine,
+    work,
+    "candidate",
+    rank,
+    `SELECT a, b FROM bucket_pair WHERE a % ${partitions} = ${rank}
+     GROUP BY a, b HAVING sum(bands) >= ${MIN_SHARED_BANDS} OR bool_or(deletion)
+     ORDER BY a, b`,
+    candidateTable,
+  );
 }
 
 /**
- * Verifies every candidate pair and joins the near twins: per paragraph rank, the rank of its
- * cluster's first paragraph (itself when it has no near twin). Components do not depend on the
- * order pairs come in, and every cluster is named after its smallest rank.
- *
- * Pairs cross the engine boundary as two integers; features do not travel with every pair.
- * The candidates' features are written by DuckDB to Parquet in rank ranges of at most
- * FEATURE_RANGE_BYTES each, read back column by column into typed arrays, and each pair is
- * verified with the features of its two ranges in memory: one range for most corpora, two at
- * a time for very large ones, so memory stays bounded whatever the corpus size.
+ * Verifies the candidate pairs of one partition (those whose first paragraph falls in it) and
+ * keeps the near twins. Pairs cross the engine boundary as two integers; features do not travel
+ * with every pair. The features of the paragraphs in these pairs are written by DuckDB to
+ * Parquet in rank ranges of at most `rangeBytes` each, read back column by column into typed
+ * arrays, and each pair is verified with the features of its two ranges in memory: one range
+ * for most corpora, two at a time for very large ones, so memory stays bounded.
  */
-export async function clusterNearDuplicates(engine: Engine, paragraphs: number, folder: string, rangeBytes = FEATURE_RANGE_BYTES): Promise<{ verified: number; roots: Int32Array }> {
-  const parent = Int32Array.from({ length: paragraphs }, (_, rank) => rank);
-  const find = (rank: number): number => {
-    let root = rank;
-    while (parent[root] !== root) root = parent[root]!;
-    while (parent[rank] !== root) [rank, parent[rank]] = [parent[rank]!, root];
-    return root;
-  };
+export async function verifyPartition(engine: Engine, work: string, rank: number, partitions: number, folder: string, rangeBytes = FEATURE_RANGE_BYTES): Promise<number> {
+  await engine.run(`CREATE TEMP TABLE pair AS SELECT a, b FROM candidate WHERE a % ${partitions} = ${rank}`);
   await engine.run(`
-    CREATE TABLE feature AS
+    CREATE TEMP TABLE feature AS
     SELECT p.rank, s.key_characters AS characters, s.shingles, s.words,
            (sum(octet_length(s.shingles) + octet_length(s.words)) OVER (ORDER BY p.rank) // ${rangeBytes})::INTEGER AS range
     FROM paragraph p JOIN shard s ON s.blob = p.blob AND s.ordinal = p.ordinal
-    WHERE p.rank IN (SELECT a FROM candidate UNION SELECT b FROM candidate)`);
+    WHERE p.rank IN (SELECT a FROM pair UNION SELECT b FROM pair)`);
+  await engine.run("CREATE TEMP TABLE twin (a INTEGER, b INTEGER)");
+  const twins = await engine.appender("twin", ["INTEGER", "INTEGER"]);
   const ranges = (await engine.all<{ range: number }>("SELECT DISTINCT range FROM feature ORDER BY range")).map((row) => row.range);
   const loaded = new Map<number, FeatureRange>();
   const load = async (range: number) => {
@@ -106,7 +124,6 @@ export async function clusterNearDuplicates(engine: Engine, paragraphs: number, 
     await rm(file);
     return features;
   };
-  let verified = 0;
   for (const [i, rangeA] of ranges.entries()) {
     for (const rangeB of ranges.slice(i)) {
       // At most two ranges in memory: the one of `a`, kept while `b` moves on.
@@ -114,19 +131,42 @@ export async function clusterNearDuplicates(engine: Engine, paragraphs: number, 
       for (const range of [rangeA, rangeB]) if (!loaded.has(range)) loaded.set(range, await load(range));
       const [featuresA, featuresB] = [loaded.get(rangeA)!, loaded.get(rangeB)!];
       const pairs = engine.stream<{ a: number; b: number }>(`
-        SELECT c.a, c.b FROM candidate c JOIN feature fa ON fa.rank = c.a JOIN feature fb ON fb.rank = c.b
+        SELECT c.a, c.b FROM pair c JOIN feature fa ON fa.rank = c.a JOIN feature fb ON fb.rank = c.b
         WHERE fa.range = ${rangeA} AND fb.range = ${rangeB} AND ${couldBeNearTwins("fa", "fb")}`);
       for await (const batch of pairs) {
-        for (const { a, b } of batch) {
-          if (!isNearDuplicate(featuresA.of(a), featuresB.of(b))) continue;
-          verified++;
-          const [rootA, rootB] = [find(a), find(b)];
-          if (rootA !== rootB) parent[Math.max(rootA, rootB)] = Math.min(rootA, rootB);
-        }
+        for (const { a, b } of batch) if (isNearDuplicate(featuresA.of(a), featuresB.of(b))) twins.row([a, b]);
       }
     }
   }
-  return { verified, roots: Int32Array.from({ length: paragraphs }, (_, rank) => find(rank)) };
+  twins.close();
+  return writePart(engine, work, "verified", rank, "SELECT a, b FROM twin ORDER BY a, b", verifiedTable);
+}
+
+/**
+ * The connected components of the near twins: per paragraph rank, the rank of its cluster's
+ * first paragraph (itself when it has no near twin), kept for the paragraphs that are not
+ * their cluster's first. Components do not depend on the order pairs come in, and every
+ * cluster is named after its smallest rank.
+ */
+export async function clusterNearTwins(engine: Engine, work: string, paragraphs: number): Promise<number> {
+  const parent = Int32Array.from({ length: paragraphs }, (_, rank) => rank);
+  const find = (rank: number): number => {
+    let root = rank;
+    while (parent[root] !== root) root = parent[root]!;
+    while (parent[rank] !== root) [rank, parent[rank]] = [parent[rank]!, root];
+    return root;
+  };
+  for await (const batch of engine.stream<{ a: number; b: number }>("SELECT a, b FROM verified")) {
+    for (const { a, b } of batch) {
+      const [rootA, rootB] = [find(a), find(b)];
+      if (rootA !== rootB) parent[Math.max(rootA, rootB)] = Math.min(rootA, rootB);
+    }
+  }
+  await engine.run("CREATE TEMP TABLE member (rank INTEGER, root INTEGER)");
+  const members = await engine.appender("member", ["INTEGER", "INTEGER"]);
+  for (let rank = 0; rank < paragraphs; rank++) if (find(rank) !== rank) members.row([rank, find(rank)]);
+  members.close();
+  return writePart(engine, work, "cluster", 0, "SELECT rank, root FROM member ORDER BY rank", clusterTable);
 }
 
 /** Features of a rank range, read from Parquet: each hash column's values in one aligned buffer, with every row's start. */

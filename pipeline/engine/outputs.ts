@@ -31,7 +31,11 @@ export function paragraphSources(engine: Engine): AsyncGenerator<ParagraphSource
     JOIN blob b ON b.ordinal = p.blob
     LEFT JOIN cluster k ON k.rank = p.rank
     LEFT JOIN paragraph root ON root.rank = k.root
-    LEFT JOIN context c ON c.paragraph_id = p.paragraph_id
+    LEFT JOIN (
+      SELECT paragraph_id, list({'position': position, 'bonus': bonus} ORDER BY position) AS context
+      FROM (SELECT paragraph_id, position, max(bonus) AS bonus FROM context GROUP BY paragraph_id, position)
+      GROUP BY paragraph_id
+    ) c ON c.paragraph_id = p.paragraph_id
     ORDER BY p.rank`);
 }
 
@@ -50,14 +54,4 @@ export function occurrenceSources(engine: Engine): AsyncGenerator<OccurrenceSour
     SELECT b.source_file, s.line_start, s.line_end, s.byte_start, s.byte_end, b.blob_sha256, s.paragraph_id
     FROM shard s JOIN blob b ON b.ordinal = s.blob
     ORDER BY s.blob, s.ordinal`);
-}
-
-/** The table `cluster` (rank, root): every paragraph that is not its cluster's first, with the rank of that first. */
-export async function storeClusters(engine: Engine, roots: Int32Array): Promise<void> {
-  await engine.run("CREATE TABLE cluster (rank INTEGER, root INTEGER)");
-  const appender = await engine.appender("cluster", ["INTEGER", "INTEGER"]);
-  roots.forEach((root, rank) => {
-    if (root !== rank) appender.row([rank, root]);
-  });
-  appender.close();
 }

@@ -1,17 +1,11 @@
-import type { Engine } from "./database.js";
-import { sqlString } from "./database.js";
+import type { GlobalWork } from "../../schemas/work.js";
+import { sqlString, type Engine } from "./database.js";
 
 /**
  * The per-blob stage's cache entries, as the global phase sees them: one Parquet file per
  * blob (schemas/shard.ts), numbered in output order (source_file order), under one view.
  */
-export interface BlobShard {
-  /** Position of the blob in source_file order: its occurrences come out in that order. */
-  ordinal: number;
-  sourceFile: string;
-  blobSha256: string;
-  parquetPath: string;
-}
+export type BlobShard = Pick<GlobalWork["blobs"][number], "ordinal" | "sourceFile" | "blobSha256" | "parquetPath">;
 
 /**
  * The view `shard`: every blob's rows with the blob's ordinal, and the table `blob`.
@@ -34,9 +28,4 @@ export async function registerShards(engine: Engine, shards: readonly BlobShard[
   await engine.run(
     `CREATE VIEW shard AS SELECT blob.ordinal AS blob, rows.* EXCLUDE (filename) FROM read_parquet([${files}], filename = true) rows JOIN blob ON rows.filename = blob.parquet_path`,
   );
-}
-
-/** One blob's rows, straight from its file (a query of one blob reads one file). */
-export function shardOf(shard: BlobShard): string {
-  return `read_parquet(${sqlString(shard.parquetPath)})`;
 }

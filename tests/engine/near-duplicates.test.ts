@@ -1,10 +1,12 @@
 import { readFileSync } from "node:fs";
+import path from "node:path";
 import { parse } from "csv-parse/sync";
 import { describe, expect, it } from "vitest";
-import { openEngine } from "../../pipeline/engine/database.js";
-import { dedupParagraphs } from "../../pipeline/engine/dedup.js";
-import { clusterNearDuplicates, findCandidates } from "../../pipeline/engine/near-duplicates.js";
+import { openEngine, type Engine } from "../../pipeline/engine/database.js";
+import { dedupPartition, rankParagraphs } from "../../pipeline/engine/dedup.js";
+import { bucketPairsPartition, candidatesPartition, clusterNearTwins, verifyPartition } from "../../pipeline/engine/near-duplicates.js";
 import { registerShards } from "../../pipeline/engine/shards.js";
+import { registerTables } from "../../pipeline/engine/work.js";
 import { nearDupFingerprint } from "../../pipeline/neardup.js";
 import { normalizeText, paragraphIdOf } from "../../pipeline/text.js";
 import { shardRowSchema, type ShardRow } from "../../schemas/shard.js";
@@ -15,7 +17,7 @@ const pairs = parse(readFileSync(new URL("../fixtures/near-dup-pairs.csv", impor
 const bytesOf = (words: Uint32Array) => new Uint8Array(words.buffer, words.byteOffset, words.byteLength).slice();
 
 /** The cluster (the paragraph id of its first text) of each of `texts`, as one blob through the engine's SQL and verification. */
-async function clustersOf(texts: string[], rangeBytes?: number): Promise<string[]> {
+async function clustersOf(texts: string[], { rangeBytes, partitions = 1 }: { rangeBytes?: number; partitions?: number } = {}): Promise<string[]> {
   const folder = await tempTree({});
   const seen = new Set<string>();
   const rows = texts.map((text, ordinal): ShardRow => {
@@ -47,17 +49,35 @@ async function clustersOf(texts: string[], rangeBytes?: number): Promise<string[
   const writer = await openTableWriter<ShardRow>(shardRowSchema, folder, "blob", ["parquet"]);
   await writer.write(rows);
   await writer.close();
-  const engine = await openEngine({ scratchFolder: folder, threads: 2, memoryLimit: "256MB" });
-  try {
-    await registerShards(engine, [{ ordinal: 0, sourceFile: "blob.txt", blobSha256: "0".repeat(64), parquetPath: `${folder}/blob.parquet` }]);
-    const { paragraphs } = await dedupParagraphs(engine);
-    await findCandidates(engine);
-    const { roots } = await clusterNearDuplicates(engine, paragraphs, folder, rangeBytes);
-    const ids = (await engine.all<{ paragraph_id: string }>("SELECT paragraph_id FROM paragraph ORDER BY rank")).map((row) => row.paragraph_id);
-    return texts.map((text) => ids[roots[ids.indexOf(paragraphIdOf(normalizeText(text)))]!]!);
-  } finally {
-    engine.close();
-  }
+  const shards = [{ ordinal: 0, sourceFile: "blob.txt", blobSha256: "0".repeat(64), parquetPath: path.join(folder, "blob.parquet") }];
+  const work = path.join(folder, "work");
+  // Each step as a task runs it: a fresh engine over the cache entry and the parts before it.
+  const step = async <T>(run: (engine: Engine) => Promise<T>): Promise<T> => {
+    const engine = await openEngine({ spillFolder: path.join(folder, "spill"), threads: 2, memoryLimit: "256MB" });
+    try {
+      await registerShards(engine, shards);
+      await registerTables(engine, work);
+      return await run(engine);
+    } finally {
+      engine.close();
+    }
+  };
+  const eachPartition = async (run: (engine: Engine, rank: number) => Promise<unknown>) => {
+    for (let rank = 0; rank < partitions; rank++) await step((engine) => run(engine, rank));
+  };
+  await eachPartition((engine, rank) => dedupPartition(engine, work, rank, partitions));
+  const paragraphs = await step((engine) => rankParagraphs(engine, work));
+  await eachPartition((engine, rank) => bucketPairsPartition(engine, work, rank, partitions));
+  await eachPartition((engine, rank) => candidatesPartition(engine, work, rank, partitions));
+  await eachPartition((engine, rank) => verifyPartition(engine, work, rank, partitions, folder, rangeBytes));
+  await step((engine) => clusterNearTwins(engine, work, paragraphs));
+  const clusterOf = await step(async (engine) => {
+    const rows = await engine.all<{ id: string; cluster: string }>(
+      "SELECT p.paragraph_id AS id, f.paragraph_id AS cluster FROM paragraph p LEFT JOIN cluster c ON c.rank = p.rank JOIN paragraph f ON f.rank = coalesce(c.root, p.rank)",
+    );
+    return new Map(rows.map((row) => [row.id, row.cluster]));
+  });
+  return texts.map((text) => clusterOf.get(paragraphIdOf(normalizeText(text)))!);
 }
 
 describe("near-duplicate clusters in the engine", () => {
@@ -86,7 +106,14 @@ describe("near-duplicate clusters in the engine", () => {
     const texts = pairs.flatMap((pair) => [pair.text_a, pair.text_b]);
     const inOneRange = await clustersOf(texts);
     expect(new Set(inOneRange).size).toBeLessThan(texts.length);
-    expect(await clustersOf(texts, 2000)).toEqual(inOneRange);
+    expect(await clustersOf(texts, { rangeBytes: 2000 })).toEqual(inOneRange);
+  });
+
+  it("finds the same clusters whatever the number of partitions the stages split into", async () => {
+    const texts = pairs.flatMap((pair) => [pair.text_a, pair.text_b]);
+    const inOnePartition = await clustersOf(texts);
+    expect(await clustersOf(texts, { partitions: 3 })).toEqual(inOnePartition);
+    expect(await clustersOf(texts, { partitions: 7, rangeBytes: 2000 })).toEqual(inOnePartition);
   });
 
   it("is deterministic, and an exact repeat joins its paragraph", async () => {

@@ -4,7 +4,8 @@ import { describe, expect, it } from "vitest";
 import { describeFailure } from "../../pipeline/errors.js";
 import { resolvePlaces } from "../../pipeline/places.js";
 import { WorkerPool } from "../../pipeline/pool.js";
-import { parseThreads, workerCount } from "../../pipeline/run.js";
+import { parseThreads } from "../../pipeline/run.js";
+import { workerCount } from "../../pipeline/tasks/blob-tasks.js";
 import { PipelineError } from "../../pipeline/validate.js";
 import { build, project, runCli, tempFolder, tree } from "./fixtures.js";
 
