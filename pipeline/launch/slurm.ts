@@ -1,4 +1,4 @@
-import { access, mkdir } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { BuildInterrupted } from "../errors.js";
@@ -10,7 +10,7 @@ import { sbatchArguments, taskOutcome, taskScript, type QueuedTask, type SlurmRe
 import { slurmCommands, type SlurmCommands } from "./slurm-commands.js";
 import { describeTaskFailure } from "./task-log.js";
 import { TaskProgress } from "./task-progress.js";
-import { completedRanks, missingRanks, type WorkPlan } from "./work.js";
+import { builtTaskCommand, completedRanks, missingRanks, type WorkPlan } from "./work.js";
 
 export interface SlurmOptions extends Partial<ProgressSinks>, Partial<SlurmResources> {
   /** The task command before `--work WORK --stage <name> --rank <rank>`; default `node <projectRoot>/dist/task.mjs`. */
@@ -73,7 +73,7 @@ export async function launchSlurm(plan: WorkPlan, options: SlurmOptions = {}): P
   };
   if (!Number.isInteger(resources.cpusPerTask) || resources.cpusPerTask < 1) throw new PipelineError(`CPUs per task ${resources.cpusPerTask} is not a whole number of at least 1; pass e.g. 1 or 4.`);
   const projectRoot = path.resolve(options.projectRoot ?? process.cwd());
-  const command = options.command ?? (await defaultTaskCommand(projectRoot));
+  const command = options.command ?? (await builtTaskCommand(projectRoot));
   const log = options.log ?? (() => {});
   const progress = new TaskProgress(plan.stages, { log, ...(options.status && { status: options.status }) });
   await mkdir(path.join(plan.work, "logs"), { recursive: true });
@@ -197,13 +197,4 @@ function tally(states: string[]): string {
   const counts = new Map<string, number>();
   for (const state of states) counts.set(state, (counts.get(state) ?? 0) + 1);
   return [...counts].map(([state, count]) => `${count} ${state}`).join(", ");
-}
-
-/** `node <projectRoot>/dist/task.mjs`, checked to exist before anything is submitted. */
-async function defaultTaskCommand(projectRoot: string): Promise<string[]> {
-  const entry = path.join(projectRoot, "dist", "task.mjs");
-  await access(entry).catch(() => {
-    throw new PipelineError(`${entry} does not exist: the Slurm tasks run the built task entry, so build dist/ first (or pass the task command).`);
-  });
-  return ["node", entry];
 }

@@ -1,4 +1,4 @@
-import { readdir, readFile } from "node:fs/promises";
+import { access, readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { parseJsonFile } from "../json-file.js";
 import { buildPlanSchema, completionMarker, type BuildPlan, type StagePlan } from "../tasks/plan.js";
@@ -49,4 +49,13 @@ export async function missingRanks(work: string, stage: StagePlan): Promise<numb
 /** Where task `rank` of `stage` writes its stdout and stderr under either launcher (`rank` may be Slurm's `%a`). */
 export function taskLogPath(work: string, stage: string, rank: number | "%a"): string {
   return path.join(work, "logs", `${stage}-${rank}.log`);
+}
+
+/** The task command of a built checkout, `node <projectRoot>/dist/task.mjs`, checked to exist before anything runs. */
+export async function builtTaskCommand(projectRoot: string): Promise<string[]> {
+  const entry = path.join(projectRoot, "dist", "task.mjs");
+  await access(entry).catch(() => {
+    throw new PipelineError(`${entry} does not exist: the tasks run the built task entry, so build dist/ first (or pass the task command).`);
+  });
+  return ["node", entry];
 }

@@ -154,7 +154,7 @@ describe("the Slurm launcher (against a stand-in for Slurm's commands)", () => {
   it("without a task command, runs dist/task.mjs of the project and refuses to start when it is not built", async () => {
     const plan = await prepareWork(THREE_STAGES);
     const slurm = new FakeSlurm(plan.work);
-    await expect(launchSlurm(plan, { slurm, projectRoot: plan.work })).rejects.toThrow(`${path.join(plan.work, "dist", "task.mjs")} does not exist: the Slurm tasks run the built task entry, so build dist/ first`);
+    await expect(launchSlurm(plan, { slurm, projectRoot: plan.work })).rejects.toThrow(`${path.join(plan.work, "dist", "task.mjs")} does not exist: the tasks run the built task entry, so build dist/ first`);
     expect(slurm.submitted).toEqual([]);
     await mkdir(path.join(plan.work, "dist"));
     await writeFile(path.join(plan.work, "dist", "task.mjs"), "");
