@@ -23,8 +23,12 @@ missing=()
 for package in "${packages[@]}"; do dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package"); done
 if [ ${#missing[@]} -gt 0 ]; then
   say "installing ${missing[*]} with apt-get"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends -o DPkg::Lock::Timeout=600 "${missing[@]}" >/dev/null
+  # Waits for another apt-get to finish rather than failing on the lock; shows its output only when it fails.
+  if ! output=$(apt-get update -qq -o DPkg::Lock::Timeout=600 2>&1 &&
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends -o DPkg::Lock::Timeout=600 "${missing[@]}" 2>&1); then
+    echo "$output" >&2
+    fail "installing ${missing[*]} failed (apt-get's output above)"
+  fi
 fi
 
 export SLURM_CONF=$dir/slurm.conf
