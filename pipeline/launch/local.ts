@@ -34,7 +34,7 @@ export async function launchLocal(plan: WorkPlan, runTask: RunTask, options: Loc
       progress.update(stage, stage.tasks - ranks.length + index, `running task ${rank}`);
       await runTask(stage.name, rank);
       const marker = path.join(plan.work, completionMarker(stage.name, rank));
-      if (!(await exists(marker))) throw new PipelineError(`task ${rank} of stage ${stage.name} ended without writing its completion marker ${marker}; the task is broken, see its log ${taskLogPath(plan.work, stage.name, rank)}.`);
+      if (!(await exists(marker))) throw new PipelineError(`task ${rank} of stage ${stage.name} ended without writing its completion marker ${marker}; the task does not keep the task contract (pipeline/tasks/plan.ts), which is a bug to report.`);
     }
     progress.stageDone(stage, ranks.length);
   }
