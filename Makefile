@@ -75,3 +75,18 @@ corpus: dist/meta.json
 # Speed and memory on synthetic corpora (not a test); REPEAT=3 for medians of three.
 bench: dist/meta.json
 	node dist/bench.mjs --sizes $(call quote,SIZES) --repeat $(call quote,REPEAT)
+
+# A one-node Slurm cluster on this machine for the Slurm launcher (docs/cluster.md): state, logs
+# and slurm.conf in CLUSTER_DIR. test-cluster brings it up when needed and leaves it running.
+CLUSTER_DIR ?= /tmp/satc-slurm
+unexport CLUSTER_DIR
+.PHONY: cluster-up cluster-down test-cluster
+
+cluster-up:
+	bash tools/cluster/up.sh $(call quote,CLUSTER_DIR)
+
+cluster-down:
+	bash tools/cluster/down.sh $(call quote,CLUSTER_DIR)
+
+test-cluster: node_modules/.package-lock.json cluster-up
+	SLURM_CONF="$$(realpath -m -- $(call quote,CLUSTER_DIR))/slurm.conf" REQUIRE_CLUSTER=1 npx vitest run tests/launch/slurm-cluster.test.ts
