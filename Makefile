@@ -13,9 +13,9 @@ REPEAT ?= 1
 # them ($(value), and unexport, because make expands what it exports) and the shell nothing
 # either (single quotes, each ' written as '\''). So REF='`touch x`' is text, never a command.
 quote = '$(subst ','\'',$(value $(1)))'
-unexport RAW OUT GOLD REF OLD NEW DIFF_JSON EXIT_CODE STRICT THREADS PARTITIONS CACHE DEBUG SIZE SIZES REPEAT JUPYTER
+unexport RAW OUT GOLD REF OLD NEW DIFF_JSON EXIT_CODE STRICT THREADS PARTITIONS CACHE DEBUG SIZE SIZES REPEAT JUPYTER FIGURES_ONLY RECORD SEASON
 
-.PHONY: build-dataset test typecheck evaluate explain docs diff notebook corpus bench
+.PHONY: build-dataset test typecheck evaluate calibrate catalog-coverage explain docs diff notebook corpus bench
 
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -38,8 +38,18 @@ typecheck: node_modules/.package-lock.json
 test: node_modules/.package-lock.json typecheck
 	npx vitest run
 
+# FIGURES_ONLY=1 prints no paragraph's text (for the blind set); RECORD=<file> writes the figures as JSON.
 evaluate: dist/meta.json
-	node dist/evaluate.mjs --raw $(call quote,RAW) --gold $(call quote,GOLD)
+	node dist/evaluate.mjs --raw $(call quote,RAW) --gold $(call quote,GOLD) $(if $(filter 1,$(value FIGURES_ONLY)),--figures-only) \
+	  $(if $(value RECORD),--record $(call quote,RECORD))
+
+# Fits the episode scores' calibration (pipeline/link/calibration.json) on the development set, never the blind set.
+calibrate: node_modules/.package-lock.json
+	npx tsx tools/calibrate.ts
+
+# Per episode, the storylines, guests and terms the catalog has for it (SEASON=3 for one season).
+catalog-coverage: node_modules/.package-lock.json
+	npx tsx tools/catalog-coverage.ts $(if $(value SEASON),--season $(call quote,SEASON))
 
 explain: dist/meta.json
 	node dist/explain.mjs --ref $(call quote,REF) --out $(call quote,OUT) --raw $(call quote,RAW)
@@ -66,3 +76,18 @@ corpus: dist/meta.json
 # Speed and memory on synthetic corpora (not a test); REPEAT=3 for medians of three.
 bench: dist/meta.json
 	node dist/bench.mjs --sizes $(call quote,SIZES) --repeat $(call quote,REPEAT)
+
+# A one-node Slurm cluster on this machine for the Slurm launcher (docs/cluster.md): state, logs
+# and slurm.conf in CLUSTER_DIR. test-cluster brings it up when needed and leaves it running.
+CLUSTER_DIR ?= /tmp/satc-slurm
+unexport CLUSTER_DIR
+.PHONY: cluster-up cluster-down test-cluster
+
+cluster-up:
+	bash tools/cluster/up.sh $(call quote,CLUSTER_DIR)
+
+cluster-down:
+	bash tools/cluster/down.sh $(call quote,CLUSTER_DIR)
+
+test-cluster: node_modules/.package-lock.json cluster-up
+	SLURM_CONF="$$(realpath -m -- $(call quote,CLUSTER_DIR))/slurm.conf" REQUIRE_CLUSTER=1 npx vitest run tests/launch/slurm-cluster.test.ts

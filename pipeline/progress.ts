@@ -4,7 +4,7 @@
  * in and out, seconds and MB/s per stage.
  */
 
-const PLAIN_INTERVAL_MS = 10_000;
+export const PLAIN_INTERVAL_MS = 10_000;
 
 export interface ProgressSinks {
   /** Finished lines (the summary table, plain progress lines). */
