@@ -13,7 +13,7 @@ REPEAT ?= 1
 # them ($(value), and unexport, because make expands what it exports) and the shell nothing
 # either (single quotes, each ' written as '\''). So REF='`touch x`' is text, never a command.
 quote = '$(subst ','\'',$(value $(1)))'
-unexport RAW OUT GOLD REF OLD NEW DIFF_JSON EXIT_CODE STRICT THREADS PARTITIONS CACHE DEBUG SIZE SIZES REPEAT JUPYTER FIGURES_ONLY RECORD SEASON
+unexport RAW OUT GOLD REF OLD NEW DIFF_JSON EXIT_CODE STRICT THREADS PARTITIONS LAUNCHER WORK CPUS_PER_TASK MEM SLURM_PARTITION TIME_LIMIT CACHE DEBUG SIZE SIZES REPEAT JUPYTER FIGURES_ONLY RECORD SEASON
 
 .PHONY: build-dataset test typecheck evaluate calibrate catalog-coverage explain docs diff notebook corpus bench
 
@@ -30,7 +30,9 @@ dist/meta.json: node_modules/.package-lock.json $(wildcard pipeline/*.ts pipelin
 build-dataset: dist/meta.json
 	DEBUG=$(call quote,DEBUG) node dist/run.mjs --raw $(call quote,RAW) --out $(call quote,OUT) $(if $(filter 1,$(value STRICT)),--strict) \
 	  $(if $(value THREADS),--threads $(call quote,THREADS)) $(if $(value PARTITIONS),--partitions $(call quote,PARTITIONS)) \
-	  $(if $(value CACHE),--cache $(call quote,CACHE))
+	  $(if $(value CACHE),--cache $(call quote,CACHE)) $(if $(value LAUNCHER),--launcher $(call quote,LAUNCHER)) $(if $(value WORK),--work $(call quote,WORK)) \
+	  $(if $(value CPUS_PER_TASK),--cpus-per-task $(call quote,CPUS_PER_TASK)) $(if $(value MEM),--mem $(call quote,MEM)) \
+	  $(if $(value SLURM_PARTITION),--slurm-partition $(call quote,SLURM_PARTITION)) $(if $(value TIME_LIMIT),--time $(call quote,TIME_LIMIT))
 
 typecheck: node_modules/.package-lock.json
 	npx tsc --noEmit

@@ -36,6 +36,11 @@ export class Progress {
     return new StageProgress(name, totalBytes, this.sinks, this.now, (record) => this.finished.push(record));
   }
 
+  /** A stage measured elsewhere (by tasks on other machines). */
+  add(record: StageRecord): void {
+    this.finished.push(record);
+  }
+
   get stages(): readonly StageRecord[] {
     return this.finished;
   }

@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { manifestSchema, type Manifest } from "../schemas/manifest.js";
 import { rejectSchema, type Reject } from "../schemas/records.js";
-import { buildWorkSchema, globalWorkSchema, type BuildWork, type GlobalWork } from "../schemas/work.js";
+import { globalWorkSchema, type BuildWork, type GlobalWork } from "../schemas/work.js";
 import { AnalysisCache, analysisVersionOf } from "./cache.js";
 import { BuildInterrupted, describeFailure } from "./errors.js";
 import { absolutePathOf, listRawFiles, type RawListing } from "./ingest.js";
@@ -17,10 +17,14 @@ import { Lock } from "./lock.js";
 import { isMain, PROJECT_ROOT, workerCodeVersion } from "./runtime.js";
 import { Progress, type ProgressSinks, type StageRecord } from "./progress.js";
 import { BLOB_WORKER, MAX_THREADS_PER_CORE, workerCount } from "./tasks/blob-tasks.js";
-import { buildPlanSchema } from "./tasks/plan.js";
+import type { SlurmResources } from "./launch/sbatch.js";
+import { launchSlurm } from "./launch/slurm.js";
+import { missingRanks } from "./launch/work.js";
+import type { BuildPlan } from "./tasks/plan.js";
 import { buildPlan, runBuildTask, stageNamed } from "./tasks/stages.js";
 import type { TaskHooks } from "./tasks/task-stage.js";
-import { readWorkFile, workFiles, writeWorkFile } from "./tasks/work-files.js";
+import { readCompletion, readWorkFile, workFiles } from "./tasks/work-files.js";
+import { clearWorkFolder, prepareWorkFolder } from "./tasks/work-folder.js";
 import { checkOwnership, resolvePlaces, type Places } from "./places.js";
 import { clearLeftovers, discardStaging } from "./publish.js";
 import { ScratchDirectory } from "./scratch.js";
@@ -36,8 +40,14 @@ export interface BuildOptions extends ProgressSinks {
   cacheDir?: string;
   /** Worker threads for the per-blob stage; defaults to one per core, and is capped (`workerCount`). */
   threads?: number;
-  /** Tasks per partitioned stage of the global phase (default 1); the outputs do not depend on it. */
+  /** Tasks per partitioned stage, and blob groups on Slurm (default 1 locally, 4 on Slurm); the outputs do not depend on it. */
   partitions?: number;
+  /** Where the tasks run: in this process (the default), or as Slurm job arrays (pipeline/launch/slurm.ts). */
+  launcher?: "local" | "slurm";
+  /** The folder the tasks share (on Slurm, one every node sees); a rerun with the same WORK resumes. Default: a scratch folder (local only). */
+  workDir?: string;
+  /** CPUs and memory per Slurm task, and the partition and time limit. */
+  slurm?: Partial<SlurmResources>;
   /** Sees how each paragraph's episode candidates stood before the decision (for fitting the calibration). */
   observeAssessment?: (paragraphId: string, assessment: Assessment | null) => void;
   /**
@@ -69,15 +79,14 @@ const SCRATCH_PREFIX = "satc-build-";
 /**
  * raw blobs → paragraphs, occurrences, episodes, rejects, a report and a manifest in OUT.
  *
- * 1. Per blob, on worker threads: split, ids, language, episode evidence, near-dup
- *    fingerprints (pipeline/analyze.ts), stored in the content-addressed cache.
- * 2. Global, streaming over the cached analyses in blob order, holding per paragraph its
- *    64-bit id, counts and offsets but no texts (near-dup keys and pairs wait on disk in a
- *    scratch folder): exact dedup and the near-dup index; then candidate pairs, their texts'
- *    features and context across blobs; then verification; then the final episode
- *    decisions, validation and the writers, batch by batch.
+ * Checks the places (places.ts), takes the locks, prepares WORK and runs the build's stages of
+ * tasks (tasks/stages.ts) in this process or on Slurm; the last task publishes OUT. Then prints
+ * the summary and keeps only the cache entries this build used.
  */
 export async function buildDataset(options: BuildOptions): Promise<BuildSummary> {
+  if (options.launcher === "slurm" && options.workDir === undefined) {
+    throw new PipelineError("LAUNCHER=slurm needs WORK=<a folder on storage every node of the cluster sees>, where the tasks share their files; nothing was built.");
+  }
   const places = await resolvePlaces(options);
   const listing = await listRawFiles(places.raw);
   if (listing.files.length === 0) {
@@ -111,49 +120,45 @@ export async function buildDataset(options: BuildOptions): Promise<BuildSummary>
 }
 
 async function buildInPlaces(options: BuildOptions, places: Places, listing: RawListing, cache: AnalysisCache, catalog: LoadedLinker): Promise<BuildSummary> {
-  const { strict = false, log, signal, outDir } = options;
+  const { strict = false, log, signal, outDir, launcher = "local" } = options;
   const progress = new Progress(options);
   const threads = workerCount(options.threads ?? os.availableParallelism(), listing.files.length);
-  if (options.threads !== undefined && threads < Math.min(options.threads, listing.files.length)) {
+  if (launcher === "local" && options.threads !== undefined && threads < Math.min(options.threads, listing.files.length)) {
     log(`THREADS=${options.threads}: using ${threads} worker threads (at most ${MAX_THREADS_PER_CORE} per core)`);
   }
   const sizes = await Promise.all(listing.files.map((file) => lstat(absolutePathOf(places.raw, file.path)).then((stats) => stats.size, () => 0)));
+  const partitions = options.partitions ?? (launcher === "slurm" ? SLURM_PARTITIONS : 1);
   const build: BuildWork = {
     packageVersion: PACKAGE_VERSION,
     analysisVersion: cache.analysisVersion,
     places,
-    blobTasks: 1,
-    partitions: options.partitions ?? 1,
-    threads,
+    // Locally one blob task runs THREADS worker threads; on Slurm each group gets a task of its own, with a thread per CPU it was given.
+    blobTasks: launcher === "slurm" ? Math.min(partitions, listing.files.length) : 1,
+    partitions,
+    threads: launcher === "slurm" ? null : threads,
     files: listing.files.map((file, index) => ({ sourceFile: file.sourceFile, path: Buffer.from(file.path).toString("hex"), sizeBytes: sizes[index]! })),
     folderRejects: validateRecords(rejectSchema, listing.folderRejects, "ingest → rejects"),
   };
-  // WORK: the tasks' tables and DuckDB's spill files, never part of OUT.
-  const scratch = await ScratchDirectory.create(SCRATCH_PREFIX);
+  const plan = buildPlan(build);
+  const scratch = places.work === null ? await ScratchDirectory.create(SCRATCH_PREFIX) : null;
+  const work = places.work ?? scratch!.path;
   let global: GlobalWork;
   try {
-    const plan = buildPlan(build);
-    await writeWorkFile(workFiles.build(scratch.path), buildWorkSchema, build);
-    await writeWorkFile(workFiles.plan(scratch.path), buildPlanSchema, plan);
-    const hooks: TaskHooks = { linker: catalog, signal, observeAssessment: options.observeAssessment };
-    for (const { name, tasks } of plan.stages) {
-      const stage = progress.stage(stageNamed(name).title, name === "blobs" ? sizes.reduce((sum, size) => sum + size, 0) : 0);
-      // Rows in: the stage's input (each task reads all of it, or its own share of the blobs); rows out: summed over its tasks.
-      const totals = { rowsIn: 0, rowsOut: 0 };
-      for (let rank = 0; rank < tasks; rank++) {
-        signal?.throwIfAborted();
-        const counts = await runBuildTask(scratch.path, name, rank, { ...hooks, advance: (done) => stage.advance(done) });
-        totals.rowsIn = name === "blobs" ? totals.rowsIn + counts.rowsIn : counts.rowsIn;
-        totals.rowsOut += counts.rowsOut;
-      }
-      stage.done(totals);
+    if ((await prepareWorkFolder(work, build, plan)) === "resumed") log(forTerminal(`WORK ${work} holds this build, prepared before: resuming, completed tasks are skipped`));
+    if (launcher === "slurm") {
+      await launchSlurm({ work, stages: plan.stages }, { ...options.slurm, log, ...(options.status && { status: options.status }), ...(signal && { signal }), projectRoot: fileURLToPath(PROJECT_ROOT) });
+      for (const stage of plan.stages) progress.add(await stageRecordOf(work, stage));
+    } else {
+      await runTasksHere(work, plan, progress, { linker: catalog, signal, observeAssessment: options.observeAssessment }, sizes);
     }
-    global = await readWorkFile(workFiles.global(scratch.path), globalWorkSchema);
+    global = await readWorkFile(workFiles.global(work), globalWorkSchema);
+    if (scratch) await scratch.remove();
+    else await clearWorkFolder(work);
   } catch (error) {
     await discardStaging(places);
+    // A scratch folder goes; the user's WORK stays, so that a rerun resumes.
+    await scratch?.remove();
     throw error;
-  } finally {
-    await scratch.remove();
   }
   await cache.keepOnly(new Set(global.blobs.map((blob) => blob.cacheKey)));
   const manifest = manifestSchema.parse(JSON.parse(await readFile(path.join(places.out, "manifest.json"), "utf8")));
@@ -175,6 +180,42 @@ async function buildInPlaces(options: BuildOptions, places: Places, listing: Raw
   return summary;
 }
 
+/** Tasks per partitioned stage on Slurm unless PARTITIONS says otherwise. */
+const SLURM_PARTITIONS = 4;
+
+/**
+ * LAUNCHER=local: every task in this process, one after another, skipping those WORK records as
+ * completed; each stage is a line of the summary table, its rows in the stage's input (each task
+ * reads all of it, or its own blobs), its rows out summed over its tasks.
+ */
+async function runTasksHere(work: string, plan: BuildPlan, progress: Progress, hooks: TaskHooks, sizes: number[]): Promise<void> {
+  for (const stagePlan of plan.stages) {
+    const { name } = stagePlan;
+    const stage = progress.stage(stageNamed(name).title, name === "blobs" ? sizes.reduce((sum, size) => sum + size, 0) : 0);
+    const totals = { rowsIn: 0, rowsOut: 0 };
+    for (const rank of await missingRanks(work, stagePlan)) {
+      hooks.signal?.throwIfAborted();
+      const counts = await runBuildTask(work, name, rank, { ...hooks, advance: (done) => stage.advance(done) });
+      totals.rowsIn = name === "blobs" ? totals.rowsIn + counts.rowsIn : counts.rowsIn;
+      totals.rowsOut += counts.rowsOut;
+    }
+    stage.done(totals);
+  }
+}
+
+/** A stage's line of the summary table from its tasks' completion markers (LAUNCHER=slurm): seconds and memory are the tasks' own, summed and the largest. */
+async function stageRecordOf(work: string, { name, tasks }: BuildPlan["stages"][number]): Promise<StageRecord> {
+  const counts = await Promise.all(Array.from({ length: tasks }, (_, rank) => readCompletion(work, name, rank)));
+  return {
+    name: stageNamed(name).title,
+    rowsIn: name === "blobs" ? counts.reduce((sum, task) => sum + task.rowsIn, 0) : Math.max(...counts.map((task) => task.rowsIn)),
+    rowsOut: counts.reduce((sum, task) => sum + task.rowsOut, 0),
+    bytes: counts.reduce((sum, task) => sum + task.bytes, 0),
+    seconds: counts.reduce((sum, task) => sum + task.seconds, 0),
+    peakRssMiB: Math.max(...counts.map((task) => task.peakRssMiB)),
+  };
+}
+
 /** THREADS as given on the command line: a whole number, checked by `workerCount`. */
 export function parseThreads(text: string): number {
   if (!/^\s*\d+\s*$/.test(text)) throw new PipelineError(`THREADS=${text} is not a whole number; pass the number of worker threads, e.g. THREADS=${os.availableParallelism()}.`);
@@ -191,6 +232,21 @@ export function parsePartitions(text: string): number {
     throw new PipelineError(`PARTITIONS=${text} is not a whole number from 1 to ${MAX_PARTITIONS}; pass e.g. PARTITIONS=8 (one task per partition in each partitioned stage).`);
   }
   return partitions;
+}
+
+function parseLauncher(text: string): "local" | "slurm" {
+  if (text !== "local" && text !== "slurm") throw new PipelineError(`LAUNCHER=${text} is neither local nor slurm; pass LAUNCHER=slurm WORK=<shared folder> to run on Slurm, or leave it out.`);
+  return text;
+}
+
+function parseCpusPerTask(text: string): number {
+  if (!/^\s*[1-9]\d*\s*$/.test(text)) throw new PipelineError(`CPUS_PER_TASK=${text} is not a whole number of at least 1; pass e.g. CPUS_PER_TASK=2.`);
+  return Number(text);
+}
+
+function parseMemory(text: string): string {
+  if (!/^[1-9]\d*[KMGT]?$/.test(text)) throw new PipelineError(`MEM=${text} is not a memory size as sbatch writes it; pass e.g. MEM=4G or MEM=500M.`);
+  return text;
 }
 
 /**
@@ -215,6 +271,12 @@ async function main(): Promise<number> {
         cache: { type: "string" },
         threads: { type: "string" },
         partitions: { type: "string" },
+        launcher: { type: "string", default: "local" },
+        work: { type: "string" },
+        "cpus-per-task": { type: "string" },
+        mem: { type: "string" },
+        "slurm-partition": { type: "string" },
+        time: { type: "string" },
         timings: { type: "string" },
         strict: { type: "boolean", default: false },
       },
@@ -226,6 +288,14 @@ async function main(): Promise<number> {
       ...(values.cache !== undefined && { cacheDir: values.cache }),
       ...(values.threads !== undefined && { threads: parseThreads(values.threads) }),
       ...(values.partitions !== undefined && { partitions: parsePartitions(values.partitions) }),
+      launcher: parseLauncher(values.launcher!),
+      ...(values.work !== undefined && { workDir: values.work }),
+      slurm: {
+        ...(values["cpus-per-task"] !== undefined && { cpusPerTask: parseCpusPerTask(values["cpus-per-task"]) }),
+        ...(values.mem !== undefined && { mem: parseMemory(values.mem) }),
+        ...(values["slurm-partition"] !== undefined && { partition: values["slurm-partition"] }),
+        ...(values.time !== undefined && { time: values.time }),
+      },
       log: toStderr,
       ...(process.stderr.isTTY && { status: (line: string) => process.stderr.write(`\r\x1b[K${line}`) }),
       signal: interruption.signal,

@@ -18,7 +18,7 @@ export const buildWorkSchema = z.object({
   /** The per-blob analysis's version: part of every cache key. */
   analysisVersion: z.string().min(1),
   /** Where OUT goes (resolved), and the staging and previous folders beside it. */
-  places: z.object({ raw: z.string(), out: z.string(), cache: z.string(), staging: z.string(), previous: z.string(), lock: z.string() }),
+  places: z.object({ raw: z.string(), out: z.string(), cache: z.string(), staging: z.string(), previous: z.string(), lock: z.string(), work: z.string().nullable() }),
   /** Tasks of the per-blob stage (blob groups). */
   blobTasks: z.int32().min(1),
   /** Tasks of each partitioned global stage; the outputs do not depend on it. */
