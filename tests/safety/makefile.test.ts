@@ -17,9 +17,9 @@ beforeAll(async () => {
   await mkdir(traps);
   const bin = path.join(root, "bin");
   await mkdir(bin);
-  const recorder = `#!/bin/sh\nfor argument in "$@"; do printf '%s\\0' "$argument"; done > "$RECORD"\n`;
+  const recorder = `#!/bin/sh\nfor argument in "$@"; do printf '%s\\0' "$argument"; done > "$ARGUMENTS_RECORD"\n`;
   await writeFile(path.join(bin, "node"), recorder);
-  await writeFile(path.join(bin, "jupyter"), `#!/bin/sh\nprintf '%s\\0' "$OUT" "$RAW" > "$RECORD"\n`);
+  await writeFile(path.join(bin, "jupyter"), `#!/bin/sh\nprintf '%s\\0' "$OUT" "$RAW" > "$ARGUMENTS_RECORD"\n`);
   await chmod(path.join(bin, "node"), 0o755);
   await chmod(path.join(bin, "jupyter"), 0o755);
 });
@@ -35,7 +35,7 @@ async function make(target: string, variables: Record<string, string>): Promise<
   const record = path.join(root, `${target}.record`);
   const result = spawnSync("make", ["--no-print-directory", "-o", "node_modules/.package-lock.json", "-o", "dist/meta.json", target, ...Object.entries(variables).map(([name, value]) => `${name}=${value}`)], {
     encoding: "utf8",
-    env: { ...process.env, PATH: `${path.join(root, "bin")}:${process.env.PATH}`, RECORD: record },
+    env: { ...process.env, PATH: `${path.join(root, "bin")}:${process.env.PATH}`, ARGUMENTS_RECORD: record },
   });
   expect(result.status, result.stderr).toBe(0);
   return (await readFile(record, "utf8")).split("\0").slice(0, -1);
@@ -56,6 +56,9 @@ describe("the Makefile passes values as text, never as commands", () => {
       "dist/run.mjs", "--raw", v("RAW"), "--out", v("OUT"), "--strict", "--threads", v("THREADS"), "--cache", v("CACHE"),
     ]);
     expect(await make("evaluate", { RAW: v("RAW"), GOLD: v("GOLD") })).toEqual(["dist/evaluate.mjs", "--raw", v("RAW"), "--gold", v("GOLD")]);
+    expect(await make("evaluate", { RAW: v("RAW"), GOLD: v("GOLD"), FIGURES_ONLY: "1", RECORD: v("RECORD") })).toEqual([
+      "dist/evaluate.mjs", "--raw", v("RAW"), "--gold", v("GOLD"), "--figures-only", "--record", v("RECORD"),
+    ]);
     expect(await make("diff", { OLD: v("OLD"), NEW: v("NEW"), DIFF_JSON: v("DIFF_JSON"), EXIT_CODE: "1" })).toEqual([
       "dist/diff.mjs", "--old", v("OLD"), "--new", v("NEW"), "--json", v("DIFF_JSON"), "--exit-code",
     ]);
