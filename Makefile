@@ -91,5 +91,5 @@ cluster-up:
 cluster-down:
 	bash tools/cluster/down.sh $(call quote,CLUSTER_DIR)
 
-test-cluster: node_modules/.package-lock.json cluster-up
-	SLURM_CONF="$$(realpath -m -- $(call quote,CLUSTER_DIR))/slurm.conf" REQUIRE_CLUSTER=1 npx vitest run tests/launch/slurm-cluster.test.ts
+test-cluster: dist/meta.json cluster-up
+	SLURM_CONF="$$(realpath -m -- $(call quote,CLUSTER_DIR))/slurm.conf" REQUIRE_CLUSTER=1 npx vitest run tests/launch/slurm-cluster.test.ts tests/launch/slurm-build.test.ts

@@ -126,7 +126,8 @@ async function buildInPlaces(options: BuildOptions, places: Places, listing: Raw
   if (launcher === "local" && options.threads !== undefined && threads < Math.min(options.threads, listing.files.length)) {
     log(`THREADS=${options.threads}: using ${threads} worker threads (at most ${MAX_THREADS_PER_CORE} per core)`);
   }
-  const sizes = await Promise.all(listing.files.map((file) => lstat(absolutePathOf(places.raw, file.path)).then((stats) => stats.size, () => 0)));
+  const stats = await Promise.all(listing.files.map((file) => lstat(absolutePathOf(places.raw, file.path), { bigint: true }).catch(() => null)));
+  const sizes = stats.map((stat) => Number(stat?.size ?? 0));
   const partitions = options.partitions ?? (launcher === "slurm" ? SLURM_PARTITIONS : 1);
   const build: BuildWork = {
     packageVersion: PACKAGE_VERSION,
@@ -136,7 +137,7 @@ async function buildInPlaces(options: BuildOptions, places: Places, listing: Raw
     blobTasks: launcher === "slurm" ? Math.min(partitions, listing.files.length) : 1,
     partitions,
     threads: launcher === "slurm" ? null : threads,
-    files: listing.files.map((file, index) => ({ sourceFile: file.sourceFile, path: Buffer.from(file.path).toString("hex"), sizeBytes: sizes[index]! })),
+    files: listing.files.map((file, index) => ({ sourceFile: file.sourceFile, path: Buffer.from(file.path).toString("hex"), sizeBytes: sizes[index]!, modifiedNs: String(stats[index]?.mtimeNs ?? 0) })),
     folderRejects: validateRecords(rejectSchema, listing.folderRejects, "ingest → rejects"),
   };
   const plan = buildPlan(build);

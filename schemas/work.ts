@@ -25,8 +25,11 @@ export const buildWorkSchema = z.object({
   partitions: z.int32().min(1),
   /** Worker threads per blob task; null: one per CPU the task was given. */
   threads: z.int32().min(1).nullable(),
-  /** RAW's files in source_file order: how outputs name each, and its path under RAW as hex bytes. */
-  files: z.array(z.object({ sourceFile: z.string().min(1), path: z.string().regex(/^([0-9a-f]{2})+$/), sizeBytes: z.number().int().min(0) })),
+  /**
+   * RAW's files in source_file order: how outputs name each, its path under RAW as hex bytes, and
+   * its size and modification time, so that a file changed since a failed build is not resumed.
+   */
+  files: z.array(z.object({ sourceFile: z.string().min(1), path: z.string().regex(/^([0-9a-f]{2})+$/), sizeBytes: z.number().int().min(0), modifiedNs: z.string().regex(/^\d+$/) })),
   /** The folders of RAW that could not be read. */
   folderRejects: z.array(rejectSchema),
 });
