@@ -20,7 +20,7 @@ export interface Places {
   cache: string;
   staging: string;
   previous: string;
-  /** Held while a build writes OUT (pipeline/lock.ts). */
+  /** Held while a build writes OUT (pipeline/runtime/lock.ts). */
   lock: string;
   /** The folder the build's tasks share (WORK); null: a scratch folder of the build's own. */
   work: string | null;

@@ -18,7 +18,7 @@ const sourceFile = z
   .min(1)
   .meta(
     doc(
-      "Path of the raw file relative to RAW, with `/` separators, as UTF-8 text; a backslash is written `\\\\` and a byte of the name that is not UTF-8 `\\xHH` (pipeline/file-names.ts).",
+      "Path of the raw file relative to RAW, with `/` separators, as UTF-8 text; a backslash is written `\\\\` and a byte of the name that is not UTF-8 `\\xHH` (pipeline/ingest/file-names.ts).",
       "004_a58078538e24c6c1.txt",
       "ingest",
     ),

@@ -1,7 +1,7 @@
 import { z } from "zod";
 
 /**
- * A cache entry of the per-blob stage (pipeline/cache.ts): one Parquet file per blob, one
+ * A cache entry of the per-blob stage (pipeline/cache/cache.ts): one Parquet file per blob, one
  * row per occurrence in line order, which the global phase reads with DuckDB. The paragraph's
  * own columns are set at its first occurrence in the blob and null at its repeats there.
  * Internal to the build (never in OUT), so its columns are not in the data dictionary.
@@ -32,7 +32,7 @@ export const shardRowSchema = z.object({
   /** Near-dup candidates: one LSH bucket key per band, and the deletion-neighbourhood keys of short texts. */
   bandKeys: uint32List.nullable(),
   deletionKeys: uint32List.nullable(),
-  /** Near-dup verification features (pipeline/neardup.ts NearDupFeatures): code points, shingle and word hashes (little-endian uint32). */
+  /** Near-dup verification features (pipeline/analyze/neardup.ts NearDupFeatures): code points, shingle and word hashes (little-endian uint32). */
   keyCharacters: int32.nullable(),
   shingles: bytes.nullable(),
   words: bytes.nullable(),

@@ -2,12 +2,12 @@ import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { build, type Metafile, type Plugin } from "esbuild";
-import { codeVersionOf } from "../pipeline/code-version.js";
-import { bundleFileName, isMain, PROJECT_ROOT, type Bundle } from "../pipeline/runtime.js";
+import { codeVersionOf } from "../pipeline/cache/code-version.js";
+import { bundleFileName, isMain, PROJECT_ROOT, type Bundle } from "../pipeline/runtime/bundles.js";
 
 /** The programs that `make` runs, and the worker modules they start (relative to the project root). */
 export const PROGRAMS = ["pipeline/run.ts", "pipeline/tasks/task.ts", "tools/evaluate.ts", "tools/explain.ts", "tools/diff.ts", "tools/data-dictionary.ts", "tools/corpus.ts", "tools/bench.ts"];
-export const WORKERS = ["pipeline/blob-worker.ts"];
+export const WORKERS = ["pipeline/analyze/blob-worker.ts"];
 
 /**
  * Compiles each program and worker into one ESM file in `directory` (relative to the project

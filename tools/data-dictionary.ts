@@ -1,5 +1,5 @@
 import { readFileSync, writeFileSync } from "node:fs";
-import { isMain } from "../pipeline/runtime.js";
+import { isMain } from "../pipeline/runtime/bundles.js";
 import { STAGES } from "../schemas/columns.js";
 import { columnTableMarkdown, OUTPUT_TABLES } from "../schemas/tables.js";
 

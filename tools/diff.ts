@@ -5,7 +5,7 @@ import { tableFromIPC } from "apache-arrow";
 import type { z } from "zod";
 import { arrowSchema } from "../schemas/columns.js";
 import { occurrenceRowSchema, paragraphRowSchema } from "../schemas/records.js";
-import { isMain } from "../pipeline/runtime.js";
+import { isMain } from "../pipeline/runtime/bundles.js";
 
 /**
  * What changed between two builds: paragraphs added and removed, paragraphs whose language

@@ -4,10 +4,10 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { parse } from "csv-parse/sync";
 import { buildDataset } from "../pipeline/run.js";
-import { forTerminal } from "../pipeline/terminal.js";
+import { forTerminal } from "../pipeline/runtime/terminal.js";
 import { sha256Hex } from "../pipeline/text.js";
 import type { LinkQuality } from "../schemas/catalog.js";
-import { isMain } from "../pipeline/runtime.js";
+import { isMain } from "../pipeline/runtime/bundles.js";
 
 /**
  * Scores a build against hand labels (a gold.csv: source_file, line, language, episode,

@@ -3,12 +3,12 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { parse } from "csv-parse/sync";
-import { pathOfSourceFile } from "../pipeline/file-names.js";
-import { absolutePathOf } from "../pipeline/ingest.js";
-import { compareNearDup, nearDupKey } from "../pipeline/neardup.js";
-import { forTerminal } from "../pipeline/terminal.js";
+import { pathOfSourceFile } from "../pipeline/ingest/file-names.js";
+import { absolutePathOf } from "../pipeline/ingest/ingest.js";
+import { compareNearDup, nearDupKey } from "../pipeline/analyze/neardup.js";
+import { forTerminal } from "../pipeline/runtime/terminal.js";
 import { normalizeText, sha256Hex } from "../pipeline/text.js";
-import { isMain } from "../pipeline/runtime.js";
+import { isMain } from "../pipeline/runtime/bundles.js";
 
 /**
  * Lineage of one piece of data, read from a built OUT (nothing is rebuilt): raw bytes →

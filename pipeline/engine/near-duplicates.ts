@@ -1,4 +1,4 @@
-import { isNearDuplicate, JACCARD_THRESHOLD, MIN_CHARACTERS_FOR_FUZZY_MATCH, MIN_WORDS_FOR_WORD_EDIT, type NearDupFeatures } from "../neardup.js";
+import { isNearDuplicate, JACCARD_THRESHOLD, MIN_CHARACTERS_FOR_FUZZY_MATCH, MIN_WORDS_FOR_WORD_EDIT, type NearDupFeatures } from "../analyze/neardup.js";
 import { readFile, rm } from "node:fs/promises";
 import path from "node:path";
 import { tableFromIPC } from "apache-arrow";
@@ -10,7 +10,7 @@ import { writePart } from "./work.js";
 /**
  * Near-duplicate clusters across the corpus, staged as in NeMo Curator's fuzzy dedup:
  * LSH buckets → candidate pairs (SQL) → verification of each pair on its features
- * (pipeline/neardup.ts, in TypeScript on streamed batches) → connected components.
+ * (pipeline/analyze/neardup.ts, in TypeScript on streamed batches) → connected components.
  */
 
 /** Band keys a pair must share to be a candidate (or one deletion-neighbourhood key). */
@@ -214,7 +214,7 @@ class FeatureRange {
 const FEATURE_RANGE_BYTES = 128 * 1024 * 1024;
 
 /**
- * What isNearDuplicate (pipeline/neardup.ts) can only accept, on sizes alone: equal keys (same
+ * What isNearDuplicate (pipeline/analyze/neardup.ts) can only accept, on sizes alone: equal keys (same
  * length and word count), or texts long enough for fuzzy matching whose word counts allow one
  * word edit, or whose shingle counts allow the Jaccard threshold (the shared shingles are at most
  * the smaller set, the union at least the larger; half a shingle of slack keeps floating point

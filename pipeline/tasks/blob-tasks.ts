@@ -1,15 +1,15 @@
 import os from "node:os";
 import { blobResultsSchema, buildWorkSchema, type BlobResults } from "../../schemas/work.js";
-import type { BlobTaskResult, BlobWorkerSetup } from "../blob-worker.js";
-import { AnalysisCache } from "../cache.js";
-import type { RawFile } from "../ingest.js";
-import { WorkerPool } from "../pool.js";
+import type { BlobTaskResult, BlobWorkerSetup } from "../analyze/blob-worker.js";
+import { AnalysisCache } from "../cache/cache.js";
+import type { RawFile } from "../ingest/ingest.js";
+import { WorkerPool } from "../runtime/pool.js";
 import { PipelineError } from "../validate.js";
 import type { TaskHooks, TaskResult } from "./task-stage.js";
 import { readWorkFile, workFiles, writeWorkFile } from "./work-files.js";
 
 /** The per-blob stage's worker: its import closure is part of the cache key. */
-export const BLOB_WORKER = new URL("../blob-worker.ts", import.meta.url);
+export const BLOB_WORKER = new URL("../analyze/blob-worker.ts", import.meta.url);
 /** More workers than this per core only cost memory (each holds the language model and the catalog). */
 export const MAX_THREADS_PER_CORE = 2;
 
@@ -38,7 +38,7 @@ export function blobGroups(sizes: readonly number[], tasks: number): number[][] 
 
 /**
  * Task `rank` of the `blobs` stage: its group of RAW's files through worker threads (split,
- * ids, language, episode evidence, near-dup fingerprints; pipeline/analyze.ts), each analysis
+ * ids, language, episode evidence, near-dup fingerprints; pipeline/analyze/analyze.ts), each analysis
  * stored in the content-addressed cache unless it is there already; what it found per file goes
  * to WORK/blobs/part-<rank>.json. Largest blobs start first, so that one big blob does not start
  * last and leave the other threads idle.

@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
 import { BuildInterrupted, describeFailure } from "../errors.js";
-import { isMain } from "../runtime.js";
-import { forTerminal } from "../terminal.js";
+import { isMain } from "../runtime/bundles.js";
+import { forTerminal } from "../runtime/terminal.js";
 import { PipelineError } from "../validate.js";
 import { runBuildTask } from "./stages.js";
 

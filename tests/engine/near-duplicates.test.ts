@@ -7,10 +7,10 @@ import { dedupPartition, rankParagraphs } from "../../pipeline/engine/dedup.js";
 import { bucketPairsPartition, candidatesPartition, clusterNearTwins, verifyPartition } from "../../pipeline/engine/near-duplicates.js";
 import { registerShards } from "../../pipeline/engine/shards.js";
 import { registerTables } from "../../pipeline/engine/work.js";
-import { nearDupFingerprint } from "../../pipeline/neardup.js";
+import { nearDupFingerprint } from "../../pipeline/analyze/neardup.js";
 import { normalizeText, paragraphIdOf } from "../../pipeline/text.js";
 import { shardRowSchema, type ShardRow } from "../../schemas/shard.js";
-import { openTableWriter } from "../../pipeline/write.js";
+import { openTableWriter } from "../../pipeline/output/write.js";
 import { tempTree } from "../helpers.js";
 
 const pairs = parse(readFileSync(new URL("../fixtures/near-dup-pairs.csv", import.meta.url), "utf8"), { columns: true }) as Array<{ expected: string; note: string; text_a: string; text_b: string }>;

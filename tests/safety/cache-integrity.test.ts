@@ -2,7 +2,7 @@ import { mkdir, readdir, readFile, rm, truncate, writeFile } from "node:fs/promi
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import type { ShardRow } from "../../schemas/shard.js";
-import { AnalysisCache, CACHE_TAG } from "../../pipeline/cache.js";
+import { AnalysisCache, CACHE_TAG } from "../../pipeline/cache/cache.js";
 import { build, deadPid, project, tempFolder, tree } from "./fixtures.js";
 
 /** Every committed entry file in a cache folder. */

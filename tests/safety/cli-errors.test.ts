@@ -3,7 +3,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { describeFailure } from "../../pipeline/errors.js";
 import { resolvePlaces } from "../../pipeline/places.js";
-import { WorkerPool } from "../../pipeline/pool.js";
+import { WorkerPool } from "../../pipeline/runtime/pool.js";
 import { parseThreads } from "../../pipeline/run.js";
 import { workerCount } from "../../pipeline/tasks/blob-tasks.js";
 import { PipelineError } from "../../pipeline/validate.js";

@@ -1,5 +1,5 @@
 import { open } from "node:fs/promises";
-import { serveTasks } from "../../pipeline/serve-tasks.js";
+import { serveTasks } from "../../pipeline/runtime/serve-tasks.js";
 
 /** A worker whose task writes to a full disk (/dev/full), naming the file as the build's writers do: for tests/safety/cli-errors.test.ts. */
 export default serveTasks(async () => {

@@ -3,10 +3,10 @@ import os from "node:os";
 import { mkdir, readdir, readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { AnalysisCache } from "../../pipeline/cache.js";
-import { Lock } from "../../pipeline/lock.js";
+import { AnalysisCache } from "../../pipeline/cache/cache.js";
+import { Lock } from "../../pipeline/runtime/lock.js";
 import { resolvePlaces } from "../../pipeline/places.js";
-import { ScratchDirectory } from "../../pipeline/scratch.js";
+import { ScratchDirectory } from "../../pipeline/runtime/scratch.js";
 import { generateCorpus } from "../../tools/corpus.js";
 import { build, deadPid, project, runCli, startCli, tempFolder, tree } from "./fixtures.js";
 

@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { buildDataset } from "../../pipeline/run.js";
-import { openTableWriter } from "../../pipeline/write.js";
+import { openTableWriter } from "../../pipeline/output/write.js";
 import { paragraphRowSchema, type ParagraphRow } from "../../schemas/records.js";
 import { readArrowRows } from "../readers.js";
 import { diffBuilds, hasChanges } from "../../tools/diff.js";
