@@ -8,9 +8,12 @@ SIZE ?= 10MB
 # bench: corpus sizes and repetitions (REPEAT=3 for medians of three).
 SIZES ?= 100MB 1GB
 REPEAT ?= 1
+# notebook: the jupyter command (tests/safety/makefile.test.ts passes a stand-in).
+JUPYTER ?= jupyter
 
 # Values reach commands as one shell word each, taken literally: make expands nothing in
-# them ($(value), and unexport, because make expands what it exports) and the shell nothing
+# them ($(value), and unexport, because make expands what it exports; unexport also defines a
+# variable not yet defined, as empty, so defaults come before it) and the shell nothing
 # either (single quotes, each ' written as '\''). So REF='`touch x`' is text, never a command.
 quote = '$(subst ','\'',$(value $(1)))'
 unexport RAW OUT GOLD REF OLD NEW DIFF_JSON EXIT_CODE STRICT THREADS PARTITIONS LAUNCHER WORK CPUS_PER_TASK MEM SLURM_PARTITION TIME_LIMIT CACHE DEBUG SIZE SIZES REPEAT JUPYTER FIGURES_ONLY RECORD SEASON
@@ -66,8 +69,6 @@ diff: dist/meta.json
 
 # Executes notebooks/explore.ipynb against OUT with Debian's Jupyter (python3-ipykernel,
 # python3-pandas, python3-matplotlib); fails when a cell fails.
-# JUPYTER names another jupyter command (tests/safety/makefile.test.ts passes a stand-in).
-JUPYTER ?= jupyter
 notebook:
 	OUT="$$(realpath -m -- $(call quote,OUT))" RAW="$$(realpath -m -- $(call quote,RAW))" PATH="/usr/bin:$$PATH" $(call quote,JUPYTER) nbconvert --to notebook --execute notebooks/explore.ipynb --output-dir "$$(mktemp -d)"
 

@@ -77,5 +77,7 @@ describe("the Makefile passes values as text, never as commands", () => {
     expect(await readdir(traps)).toEqual([]);
     // Defaults still apply when nothing is given.
     expect(await make("build-dataset", {})).toEqual(["dist/run.mjs", "--raw", "raw", "--out", "out"]);
+    const notebook = spawnSync("make", ["--no-print-directory", "--dry-run", "notebook"], { encoding: "utf8" });
+    expect(notebook.stdout).toMatch(/ 'jupyter' nbconvert --to notebook --execute notebooks\/explore\.ipynb /);
   });
 });
