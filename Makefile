@@ -40,7 +40,7 @@ build-dataset: dist/meta.json
 typecheck: node_modules/.package-lock.json
 	npx tsc --noEmit
 
-test: node_modules/.package-lock.json typecheck
+test: node_modules/.package-lock.json typecheck dist/meta.json
 	npx vitest run
 
 # FIGURES_ONLY=1 prints no paragraph's text (for the blind set); RECORD=<file> writes the figures as JSON.
