@@ -14,14 +14,14 @@ import { languageModelVersion } from "./analyze/language.js";
 import type { Assessment } from "./link/decide.js";
 import { loadLinker, type LoadedLinker } from "./link/linker.js";
 import { Lock } from "./runtime/lock.js";
-import { isMain, PROJECT_ROOT, workerCodeVersion } from "./runtime/bundles.js";
+import { codeVersion, isMain, PROJECT_ROOT } from "./runtime/bundles.js";
 import { Progress, type ProgressSinks, type StageRecord } from "./runtime/progress.js";
 import { BLOB_WORKER, MAX_THREADS_PER_CORE, workerCount } from "./tasks/blob-tasks.js";
 import type { SlurmResources } from "./launch/sbatch.js";
 import { launchSlurm } from "./launch/slurm.js";
 import { missingRanks } from "./launch/work.js";
 import type { BuildPlan } from "./tasks/plan.js";
-import { buildPlan, runBuildTask, stageNamed } from "./tasks/stages.js";
+import { buildPlan, runBuildTask, stageNamed, TASK_ENTRY } from "./tasks/stages.js";
 import type { TaskHooks } from "./tasks/task-stage.js";
 import { readCompletion, readWorkFile, workFiles } from "./tasks/work-files.js";
 import { clearWorkFolder, prepareWorkFolder } from "./tasks/work-folder.js";
@@ -46,8 +46,8 @@ export interface BuildOptions extends ProgressSinks {
   launcher?: "local" | "slurm";
   /** The folder the tasks share (on Slurm, one every node sees); a rerun with the same WORK resumes. Default: a scratch folder (local only). */
   workDir?: string;
-  /** CPUs and memory per Slurm task, and the partition and time limit. */
-  slurm?: Partial<SlurmResources>;
+  /** CPUs and memory per Slurm task, the partition and time limit, and the task command (default `node dist/task.mjs`; e.g. wrapped in a container). */
+  slurm?: Partial<SlurmResources> & { command?: readonly string[]; pollMs?: number };
   /** Sees how each paragraph's episode candidates stood before the decision (for fitting the calibration). */
   observeAssessment?: (paragraphId: string, assessment: Assessment | null) => void;
   /**
@@ -95,7 +95,7 @@ export async function buildDataset(options: BuildOptions): Promise<BuildSummary>
   await checkOwnership(places, options.outDir);
   const catalog = await loadLinker();
   const analysisVersion = await analysisVersionOf({
-    code: await workerCodeVersion(BLOB_WORKER),
+    code: await codeVersion(BLOB_WORKER),
     lockFile: fileURLToPath(new URL("package-lock.json", PROJECT_ROOT)),
     languageModel: languageModelVersion(),
     catalog: catalog.version,
@@ -131,6 +131,7 @@ async function buildInPlaces(options: BuildOptions, places: Places, listing: Raw
   const partitions = options.partitions ?? (launcher === "slurm" ? SLURM_PARTITIONS : 1);
   const build: BuildWork = {
     packageVersion: PACKAGE_VERSION,
+    codeVersion: await codeVersion(TASK_ENTRY),
     analysisVersion: cache.analysisVersion,
     places,
     // Locally one blob task runs THREADS worker threads; on Slurm each group gets a task of its own, with a thread per CPU it was given.

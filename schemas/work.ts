@@ -15,6 +15,8 @@ const inputFile = manifestSchema.shape.inputs.element;
 /** WORK/build.json: the build as it was prepared, before anything was analysed. */
 export const buildWorkSchema = z.object({
   packageVersion: z.string(),
+  /** The version of the code every stage runs (the task entry's import closure): part of the build key, so that changed code rewrites OUT. */
+  codeVersion: z.string().regex(/^[0-9a-f]{64}$/),
   /** The per-blob analysis's version: part of every cache key. */
   analysisVersion: z.string().min(1),
   /** Where OUT goes (resolved), and the staging and previous folders beside it. */

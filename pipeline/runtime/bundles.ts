@@ -14,8 +14,8 @@ export interface Bundle {
   entry: string;
   /** The folder of the bundles, relative to the project root. */
   directory: string;
-  /** The code version (codeVersionOf) of each worker module, by its path relative to the project root, taken when it was bundled. */
-  workerCodeVersions: Record<string, string>;
+  /** The code version (codeVersionOf) of each versioned module (tools/bundle.ts VERSIONED), by its path relative to the project root, taken when it was bundled. */
+  codeVersions: Record<string, string>;
 }
 
 const bundle: Bundle | null = typeof BUNDLE === "undefined" ? null : (JSON.parse(BUNDLE) as Bundle);
@@ -47,16 +47,16 @@ export function runnable(source: URL): { file: string; execArgv: string[] } {
 }
 
 /**
- * The version of the code a worker module runs: taken when it was bundled, or from the
- * sources, once per process (esbuild, a development dependency, is only loaded then).
+ * The version of the code a module runs (its import closure): taken when it was bundled, or
+ * from the sources, once per process (esbuild, a development dependency, is only loaded then).
  */
-export async function workerCodeVersion(worker: URL): Promise<string> {
-  const sourcePath = sourcePathOf(worker);
+export async function codeVersion(module: URL): Promise<string> {
+  const sourcePath = sourcePathOf(module);
   if (!bundle) {
     const { codeVersionOf } = await import("../cache/code-version.js");
     return (sourceCodeVersions[sourcePath] ??= codeVersionOf(fileURLToPath(PROJECT_ROOT), sourcePath));
   }
-  const version = bundle.workerCodeVersions[sourcePath];
+  const version = bundle.codeVersions[sourcePath];
   if (version === undefined) throw new Error(`the bundle ${bundleFileName(bundle.entry)} does not know the code version of ${sourcePath}; run make to bundle again`);
   return version;
 }

@@ -11,7 +11,7 @@ import { readWorkFile, workFiles, writeWorkFile } from "./work-files.js";
 
 /**
  * The `collect` task, once every blob task completed: their results in the listing's order,
- * the build key (package, analysis version, each blob's cache key, every reject and input),
+ * the build key (package, code and analysis versions, each blob's cache key, every reject and input),
  * whether OUT already holds this build, and every reject; written to WORK/global.json for the
  * global phase's tasks.
  */
@@ -26,7 +26,7 @@ export async function collectBlobResults(work: string): Promise<TaskResult> {
   const blobs = results.flatMap((result) => (result.kind === "blob" ? [result] : []));
   const fileRejects = [...build.folderRejects, ...results.flatMap((result) => (result.kind === "reject" ? [result.reject] : []))];
   const inputs = results.map((result) => (result.kind === "blob" ? { path: result.blob.sourceFile, bytes: result.blob.sizeBytes, sha256: result.blob.blobSha256 } : result.input));
-  const buildKey = sha256Hex(JSON.stringify([build.packageVersion, build.analysisVersion, blobs.map(({ blob, cacheKey }) => [blob.sourceFile, cacheKey]), fileRejects, inputs]));
+  const buildKey = sha256Hex(JSON.stringify([build.packageVersion, build.codeVersion, build.analysisVersion, blobs.map(({ blob, cacheKey }) => [blob.sourceFile, cacheKey]), fileRejects, inputs]));
   const cache = new AnalysisCache(build.places.cache, build.analysisVersion);
   const records = await Promise.all(blobs.map(({ cacheKey }) => cache.open(cacheKey)));
   const lineRejects = records.flatMap((record, ordinal) => record.lineRejects.map((reject) => ({ sourceFile: blobs[ordinal]!.blob.sourceFile, ...reject })));

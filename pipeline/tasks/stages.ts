@@ -15,6 +15,9 @@ import { writeCompletion } from "./work-files.js";
  * 3. the global phase's stages over the cache's Parquet entries (engine/global-stages.ts),
  *    ending with `publish`, which writes OUT.
  */
+/** The program every task runs (bundled as dist/task.mjs): its code version is the build's. */
+export const TASK_ENTRY = new URL("./task.ts", import.meta.url);
+
 export const BUILD_STAGES: readonly TaskStage[] = [
   { name: "blobs", title: "analyse blobs (split, language, evidence, fingerprints)", tasks: (build) => build.blobTasks, run: runBlobTask },
   { name: "collect", title: "collect analyses, check OUT is up to date", tasks: () => 1, run: collectBlobResults },
