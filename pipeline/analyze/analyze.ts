@@ -1,6 +1,6 @@
 import { occurrenceSchema } from "../../schemas/records.js";
 import type { ShardRecord, ShardRow } from "../../schemas/shard.js";
-import { ExactDedup } from "./dedup.js";
+import { SeenParagraphs } from "./dedup.js";
 import type { ScannedBlob } from "../ingest/ingest.js";
 import { identifyLanguage, type LanguageIdentifier } from "./language.js";
 import { decideEpisode, type Linker } from "../link/decide.js";
@@ -53,7 +53,7 @@ export async function analyzeBlob(
   const { sourceFile, ...blob } = scanned.blob;
   const splitter = new BlobSplitter(scanned);
   // Which paragraph ids the blob has shown already: a paragraph's columns go with its first occurrence here.
-  const seen = new ExactDedup();
+  const seen = new SeenParagraphs();
   const lineRejects: Array<{ lineStart: number; lineEnd: number; reason: string }> = [];
   let batch: ShardRow[] = [];
   let batchText = 0;
@@ -63,7 +63,7 @@ export async function analyzeBlob(
     validateRecords(occurrenceSchema, [{ sourceFile, lineStart, lineEnd, byteStart, byteEnd, blobSha256: blob.blobSha256, text }], "split → dedup");
     const paragraphId = paragraphIdOf(normalizedText);
     const place = { ordinal: ordinal++, lineStart, lineEnd, byteStart, byteEnd, paragraphId };
-    if (!seen.add(paragraphId).first) return { ...place, ...REPEAT };
+    if (!seen.add(paragraphId)) return { ...place, ...REPEAT };
     const evidence = scoreParagraph(text, linker.index);
     const firstPass = decideEpisode(evidence, linker);
     const { bandKeys, wordKeys, features } = nearDupFingerprint(normalizedText);

@@ -5,8 +5,8 @@
  * This module holds what is computed for one paragraph (its key, shingles, MinHash
  * signature and fingerprint) and the verification of one pair. Candidates come from
  * MinHash over character shingles with LSH banding (as in NeMo Curator), so the method is
- * blind to language and script; neardup-index.ts finds them across the corpus and
- * neardup-clusters.ts verifies and joins them.
+ * blind to language and script; the global phase (engine/near-duplicates.ts) finds them
+ * across the corpus, verifies them with `isNearDuplicate` and joins them into clusters.
  *
  * The MinHash signature is fast similarity sketching (Dahlgaard, Knudsen & Thorup 2017): a
  * paragraph's shingles are hashed about three times each on average (about 1000 hashes for
@@ -179,7 +179,7 @@ export interface NearDupEvidence {
 
 /**
  * What verification needs of one paragraph, computed once: numbers only, so that the
- * global phase can keep them on disk (neardup-features.ts). Words are compared by their
+ * global phase can keep them on disk (in the cache's Parquet entries). Words are compared by their
  * 32-bit hashes; two keys are equal when their lengths and word hashes are.
  */
 export interface NearDupFeatures {
