@@ -61,7 +61,7 @@ const TYPES = `Types are Arrow types, the same in the Parquet and Arrow files:
 | list<struct<…>> | LIST of a group (in DuckDB \`STRUCT(…)[]\`, in pandas through pyarrow a list of dicts) | the items separated by spaces, each its fields joined by \`:\` (\`de:2 el:1\`); an empty list is an empty field |
 `;
 
-const STAGE_NOTE = `The stage column says which stage of the pipeline computes the column (README.md, "How it works"): ${STAGES.map((stage) => `\`${stage}\``).join(", ")}; \`catalog\` columns come from the curated episode catalog.`;
+const STAGE_NOTE = `The stage column says which stage of the pipeline computes the column: ${STAGES.map((stage) => `\`${stage}\``).join(", ")}; \`catalog\` columns come from the curated episode catalog. The file and function that compute each column are in [architecture.md, "Where each column is computed"](architecture.md#where-each-column-is-computed).`;
 
 const METADATA = `## What the files say about themselves
 
