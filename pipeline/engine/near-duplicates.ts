@@ -31,7 +31,9 @@ const MAX_BUCKET_NEIGHBOURS = 16;
  * those that share at least MIN_SHARED_BANDS band keys in all, or one deletion-neighbourhood key.
  */
 export function bucketPairsPartition(engine: Engine, work: string, rank: number, partitions: number): Promise<number> {
-  const neighbours = `range(1, ${MAX_BUCKET_NEIGHBOURS + 1}) step(back)`;
+  // The members before each one in its bucket, as one window pass of lags: a self-join on
+  // positions held both sides of every bucket at once and ran out of memory at 100 MB.
+  const earlier = `[${Array.from({ length: MAX_BUCKET_NEIGHBOURS }, (_, step) => `lag(rank, ${step + 1}) OVER bucket`).join(", ")}]`;
   return writePart(
     engine,
     work,
@@ -45,34 +47,19 @@ export function bucketPairsPartition(engine: Engine, work: string, rank: number,
        SELECT * FROM (SELECT rank, unnest(range(len(band_keys))) AS band, unnest(band_keys) AS key FROM canonical)
        WHERE key % ${partitions} = ${rank}
      ),
-     band_bucket AS (
-       SELECT band, key, rank,
-              row_number() OVER (PARTITION BY band, key ORDER BY rank) AS position,
-              count(*) OVER (PARTITION BY band, key) AS size
-       FROM band_member
-     ),
-     shared_bucket AS (SELECT * FROM band_bucket WHERE size > 1),
      band_pair AS (
-       SELECT earlier.rank AS a, later.rank AS b
-       FROM shared_bucket later, ${neighbours}
-       JOIN shared_bucket earlier ON earlier.band = later.band AND earlier.key = later.key AND earlier.position = later.position - step.back
+       SELECT a, b FROM (
+         SELECT unnest(${earlier}) AS a, rank AS b FROM band_member WINDOW bucket AS (PARTITION BY band, key ORDER BY rank)
+       ) WHERE a IS NOT NULL
      ),
      deletion_member AS (
        SELECT * FROM (SELECT rank, unnest(range(len(deletion_keys))) AS made, unnest(deletion_keys) AS key FROM canonical WHERE len(deletion_keys) > 0)
        WHERE key % ${partitions} = ${rank}
      ),
-     deletion_bucket AS (
-       SELECT key, rank,
-              row_number() OVER (PARTITION BY key ORDER BY rank, made) AS position,
-              count(*) OVER (PARTITION BY key) AS size
-       FROM deletion_member
-     ),
-     shared_deletion AS (SELECT * FROM deletion_bucket WHERE size > 1),
      deletion_pair AS (
-       SELECT least(earlier.rank, later.rank) AS a, greatest(earlier.rank, later.rank) AS b
-       FROM shared_deletion later, ${neighbours}
-       JOIN shared_deletion earlier ON earlier.key = later.key AND earlier.position = later.position - step.back
-       WHERE earlier.rank <> later.rank
+       SELECT a, b FROM (
+         SELECT unnest(${earlier}) AS a, rank AS b FROM deletion_member WINDOW bucket AS (PARTITION BY key ORDER BY rank, made)
+       ) WHERE a IS NOT NULL AND a <> b
      ),
      found AS (
        SELECT a, b, 1 AS bands, false AS deletion FROM band_pair

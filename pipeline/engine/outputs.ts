@@ -1,4 +1,5 @@
-import type { Engine } from "./database.js";
+import { sqlString, type Engine } from "./database.js";
+import type { BlobShard } from "./shards.js";
 
 /**
  * The output tables' rows, straight from the engine in output order (full sort keys: a
@@ -22,21 +23,30 @@ export interface ParagraphSource {
   context: Array<{ position: number; bonus: number }> | null;
 }
 
-export function paragraphSources(engine: Engine): AsyncGenerator<ParagraphSource[]> {
-  return engine.stream<ParagraphSource>(`
-    SELECT p.rank, p.paragraph_id, s.text, s.language, s.language_score, s.evidence, p.occurrence_count, b.source_file, s.line_start,
-           coalesce(root.paragraph_id, p.paragraph_id) AS near_dup_cluster, c.context
-    FROM paragraph p
-    JOIN shard s ON s.blob = p.blob AND s.ordinal = p.ordinal
-    JOIN blob b ON b.ordinal = p.blob
-    LEFT JOIN cluster k ON k.rank = p.rank
-    LEFT JOIN paragraph root ON root.rank = k.root
-    LEFT JOIN (
-      SELECT paragraph_id, list({'position': position, 'bonus': bonus} ORDER BY position) AS context
-      FROM (SELECT paragraph_id, position, max(bonus) AS bonus FROM context GROUP BY paragraph_id, position)
-      GROUP BY paragraph_id
-    ) c ON c.paragraph_id = p.paragraph_id
-    ORDER BY p.rank`);
+/**
+ * The paragraphs in rank order, one blob at a time: ranks follow (blob, ordinal), so each blob's
+ * canonical paragraphs are a run of ranks, and a query per blob reads only its cache entry and
+ * sorts only its rows. One query over all blobs sorted every text and evidence at once, which
+ * did not fit DuckDB's memory at 100 MB.
+ */
+export async function* paragraphSources(engine: Engine, blobs: readonly BlobShard[]): AsyncGenerator<ParagraphSource[]> {
+  await engine.run(`
+    CREATE TEMP TABLE paragraph_context AS
+    SELECT paragraph_id, list({'position': position, 'bonus': bonus} ORDER BY position) AS context
+    FROM (SELECT paragraph_id, position, max(bonus) AS bonus FROM context GROUP BY paragraph_id, position)
+    GROUP BY paragraph_id`);
+  for (const blob of blobs) {
+    yield* engine.stream<ParagraphSource>(`
+      SELECT p.rank, p.paragraph_id, s.text, s.language, s.language_score, s.evidence, p.occurrence_count, ${sqlString(blob.sourceFile)} AS source_file, s.line_start,
+             coalesce(root.paragraph_id, p.paragraph_id) AS near_dup_cluster, c.context
+      FROM paragraph p
+      JOIN read_parquet(${sqlString(blob.parquetPath)}) s ON s.ordinal = p.ordinal
+      LEFT JOIN cluster k ON k.rank = p.rank
+      LEFT JOIN paragraph root ON root.rank = k.root
+      LEFT JOIN paragraph_context c ON c.paragraph_id = p.paragraph_id
+      WHERE p.blob = ${blob.ordinal}
+      ORDER BY p.rank`);
+  }
 }
 
 export interface OccurrenceSource {

@@ -50,7 +50,7 @@ export async function publishOutputs({ engine, global, linker, signal, observeAs
   };
   const describedAs = (table: string) => ({ metadata: tableMetadata(table, build) });
   const paragraphWriter = await openTableWriter<ParagraphRow>(paragraphRowSchema, staging, "paragraphs", TABLE_FORMATS, describedAs("paragraphs"));
-  for await (const sources of paragraphSources(engine)) {
+  for await (const sources of paragraphSources(engine, global.blobs)) {
     signal?.throwIfAborted();
     const rows = validateRecords(paragraphRowSchema, sources.map((source) => paragraphRow(source, linker, observeAssessment)), "link → paragraphs");
     await paragraphWriter.write(rows);
