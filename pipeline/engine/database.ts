@@ -9,8 +9,8 @@ import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 export interface Engine {
   /** Runs statements that return nothing worth reading (CREATE, COPY). */
   run(sql: string): Promise<void>;
-  /** All rows of a small result, as plain objects. */
-  all<T>(sql: string): Promise<T[]>;
+  /** All rows of a small result, as plain objects; `values` fill the statement's parameters ($1, $2, …). */
+  all<T>(sql: string, values?: ReadonlyArray<string | number>): Promise<T[]>;
   /** A result as it comes, chunk by chunk (about 2,048 rows each), as plain objects. */
   stream<T>(sql: string): AsyncGenerator<T[]>;
   /** Appends rows to a table whose columns are of these types, in column order. */
@@ -40,8 +40,8 @@ export async function openEngine({ spillFolder, threads, memoryLimit }: EngineOp
     async run(sql) {
       await connection.run(sql);
     },
-    async all<T>(sql: string) {
-      return (await connection.runAndReadAll(sql)).getRowObjectsJS() as T[];
+    async all<T>(sql: string, values?: ReadonlyArray<string | number>) {
+      return (await connection.runAndReadAll(sql, values && [...values])).getRowObjectsJS() as T[];
     },
     async *stream<T>(sql: string) {
       const result = await connection.stream(sql);
@@ -72,6 +72,12 @@ export async function openEngine({ spillFolder, threads, memoryLimit }: EngineOp
       instance.closeSync();
     },
   };
+}
+
+/** What DuckDB may hold in memory before it spills: a share of what Slurm gave the task, else a fixed amount. */
+export function engineMemoryLimit(): string {
+  const slurmMiB = Number(process.env.SLURM_MEM_PER_NODE ?? Number(process.env.SLURM_MEM_PER_CPU) * Number(process.env.SLURM_CPUS_PER_TASK ?? 1));
+  return Number.isFinite(slurmMiB) && slurmMiB > 0 ? `${Math.max(256, Math.floor(slurmMiB * 0.6))}MB` : "512MB";
 }
 
 /** A string as an SQL literal. */
