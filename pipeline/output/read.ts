@@ -84,10 +84,10 @@ export async function openBuild(outDir: string): Promise<BuildReader> {
       }
     };
     const records = async <T extends Table>(table: T, sql: string, values: ReadonlyArray<string | number>) =>
-      (await select([table], sql, values)).map((row) => toRecord(table, files[table], row));
+      (await select([table], sql, values)).map((row) => toRecord(table, files[table], (column) => row[column]));
     /** The query selects `file_row_number`, the row's place in its Parquet file (0-based). */
     const numbered = async <T extends Table>(table: T, sql: string, values: ReadonlyArray<string | number>) =>
-      (await select([table], sql, values)).map((row) => ({ row: Number(row.file_row_number) + 1, record: toRecord(table, files[table], row) }));
+      (await select([table], sql, values)).map((row) => ({ row: Number(row.file_row_number) + 1, record: toRecord(table, files[table], (column) => row[column]) }));
     return {
       manifest,
       paragraph: async (paragraphId) =>
@@ -120,7 +120,7 @@ export async function openBuild(outDir: string): Promise<BuildReader> {
            ORDER BY q.ordinal, o.file_row_number`,
         );
         const paragraphs: Array<ParagraphRow | null> = places.map(() => null);
-        for (const row of found) paragraphs[row.ordinal as number] = toRecord("paragraphs", files.paragraphs, row);
+        for (const row of found) paragraphs[row.ordinal as number] = toRecord("paragraphs", files.paragraphs, (column) => row[column]);
         return paragraphs;
       },
       close,
@@ -150,7 +150,6 @@ export function* readArrowTable<T extends "paragraphs" | "occurrences">(outDir: 
   if (!reader.schema) throw unreadable("no schema");
   const describe = (fields: readonly Field[]) => fields.map((field) => `${field.name}:${String(field.type)}`).join(",");
   checkColumns(file, describe(reader.schema.fields), describe(arrowSchema(SCHEMAS[table]).fields));
-  const columns = reader.schema.fields.map((field) => field.name);
   const batches = reader[Symbol.iterator]();
   while (true) {
     let next;
@@ -161,11 +160,10 @@ export function* readArrowTable<T extends "paragraphs" | "occurrences">(outDir: 
     }
     if (next.done) return;
     const batch = next.value;
-    const vectors = columns.map((_, index) => batch.getChildAt(index)!);
+    // The columns are the schema's, in its order (checked above).
+    const vectors = FIELDS[table].map((_, index) => batch.getChildAt(index)!);
     const records: Array<RecordOf<T>> = [];
-    for (let row = 0; row < batch.numRows; row++) {
-      records.push(toRecord(table, file, Object.fromEntries(columns.map((column, index) => [column, vectors[index]!.get(row)]))));
-    }
+    for (let row = 0; row < batch.numRows; row++) records.push(toRecord(table, file, (_, index) => vectors[index]!.get(row)));
     yield records;
   }
 }
@@ -227,9 +225,11 @@ function checkColumns(file: string, found: string, expected: string): void {
   if (found !== expected) throw new InvalidBuildError(`${file} has columns ${found}; this version expects ${expected}. Rebuild it.`);
 }
 
-/** A row (by output column) as the record its schema defines, or the one-line refusal of the file it came from. */
-function toRecord<T extends Table>(table: T, file: string, row: Record<string, unknown>): RecordOf<T> {
-  const parsed = SCHEMAS[table].safeParse(Object.fromEntries(FIELDS[table].map(({ field, column }) => [field, row[column]])));
+/** A row as the record its schema defines, or the one-line refusal of the file it came from; `valueOf` gives a column's value, by name or place. */
+function toRecord<T extends Table>(table: T, file: string, valueOf: (column: string, index: number) => unknown): RecordOf<T> {
+  const record: Record<string, unknown> = {};
+  FIELDS[table].forEach(({ field, column }, index) => (record[field] = valueOf(column, index)));
+  const parsed = SCHEMAS[table].safeParse(record);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     throw new InvalidBuildError(`${file}, column ${issue.path.map((part) => columnName(String(part))).join(".")}: ${firstLine(issue)}; this version cannot read it. Rebuild it.`);
