@@ -64,7 +64,12 @@ export async function openBuild(outDir: string): Promise<BuildReader> {
   const manifest = await readManifest(outDir);
   await ScratchDirectory.clearLeftovers(SCRATCH_PREFIX);
   const scratch = await ScratchDirectory.create(SCRATCH_PREFIX);
-  const engine = await openEngine({ spillFolder: path.join(scratch.path, "spill"), threads: os.availableParallelism(), memoryLimit: engineMemoryLimit() });
+  const engine = await openEngine({ spillFolder: path.join(scratch.path, "spill"), threads: os.availableParallelism(), memoryLimit: engineMemoryLimit() }).catch(
+    async (error: unknown) => {
+      await scratch.remove();
+      throw error;
+    },
+  );
   const close = async () => {
     engine.close();
     await scratch.remove();
