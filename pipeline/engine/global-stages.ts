@@ -6,7 +6,7 @@ import { loadLinker } from "../link/linker.js";
 import type { TaskHooks, TaskResult, TaskStage } from "../tasks/task-stage.js";
 import { readWorkFile, workFiles } from "../tasks/work-files.js";
 import { contextPartition } from "./context.js";
-import { openEngine, type Engine } from "./database.js";
+import { engineMemoryLimit, openEngine, type Engine } from "./database.js";
 import { dedupPartition, rankParagraphs } from "./dedup.js";
 import { bucketPairsPartition, candidatesPartition, clusterNearTwins, verifyPartition } from "./near-duplicates.js";
 import { publishOutputs } from "./publish.js";
@@ -102,18 +102,6 @@ const ENGINE_STAGES: readonly EngineStage[] = [
     },
   },
 ];
-
-/**
- * What DuckDB may hold in memory before it spills to the task's scratch folder: a share of what
- * Slurm gave the task, else a quarter of this machine's memory, at most 4 GiB. DuckDB's window,
- * sort and aggregation spill, but with less than about 1 GiB the near-duplicate buckets of a
- * 100 MB corpus failed on two threads ("failed to pin block").
- */
-function engineMemoryLimit(): string {
-  const slurmMiB = Number(process.env.SLURM_MEM_PER_NODE ?? Number(process.env.SLURM_MEM_PER_CPU) * Number(process.env.SLURM_CPUS_PER_TASK ?? 1));
-  if (Number.isFinite(slurmMiB) && slurmMiB > 0) return `${Math.max(256, Math.floor(slurmMiB * 0.6))}MB`;
-  return `${Math.max(512, Math.min(4096, Math.floor(os.totalmem() / 4 / 1024 ** 2)))}MB`;
-}
 
 /** Task `rank` of an engine stage: a fresh embedded DuckDB over the cache entries and the tables in WORK, with the CPUs the task has. */
 async function runEngineTask(stage: EngineStage, work: string, rank: number, hooks: TaskHooks): Promise<TaskResult> {
