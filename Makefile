@@ -16,7 +16,7 @@ JUPYTER ?= jupyter
 # variable not yet defined, as empty, so defaults come before it) and the shell nothing
 # either (single quotes, each ' written as '\''). So REF='`touch x`' is text, never a command.
 quote = '$(subst ','\'',$(value $(1)))'
-unexport RAW OUT GOLD REF OLD NEW DIFF_JSON EXIT_CODE STRICT THREADS CACHE DEBUG SIZE SIZES REPEAT JUPYTER FIGURES_ONLY RECORD SEASON
+unexport RAW OUT GOLD REF OLD NEW DIFF_JSON EXIT_CODE STRICT THREADS PARTITIONS LAUNCHER WORK CPUS_PER_TASK MEM SLURM_PARTITION TIME_LIMIT CACHE DEBUG SIZE SIZES REPEAT JUPYTER FIGURES_ONLY RECORD SEASON
 
 .PHONY: build-dataset test typecheck evaluate calibrate catalog-coverage explain docs diff notebook corpus bench
 
@@ -32,12 +32,15 @@ dist/meta.json: node_modules/.package-lock.json $(wildcard pipeline/*.ts pipelin
 
 build-dataset: dist/meta.json
 	DEBUG=$(call quote,DEBUG) node dist/run.mjs --raw $(call quote,RAW) --out $(call quote,OUT) $(if $(filter 1,$(value STRICT)),--strict) \
-	  $(if $(value THREADS),--threads $(call quote,THREADS)) $(if $(value CACHE),--cache $(call quote,CACHE))
+	  $(if $(value THREADS),--threads $(call quote,THREADS)) $(if $(value PARTITIONS),--partitions $(call quote,PARTITIONS)) \
+	  $(if $(value CACHE),--cache $(call quote,CACHE)) $(if $(value LAUNCHER),--launcher $(call quote,LAUNCHER)) $(if $(value WORK),--work $(call quote,WORK)) \
+	  $(if $(value CPUS_PER_TASK),--cpus-per-task $(call quote,CPUS_PER_TASK)) $(if $(value MEM),--mem $(call quote,MEM)) \
+	  $(if $(value SLURM_PARTITION),--slurm-partition $(call quote,SLURM_PARTITION)) $(if $(value TIME_LIMIT),--time $(call quote,TIME_LIMIT))
 
 typecheck: node_modules/.package-lock.json
 	npx tsc --noEmit
 
-test: node_modules/.package-lock.json typecheck
+test: node_modules/.package-lock.json typecheck dist/meta.json
 	npx vitest run
 
 # FIGURES_ONLY=1 prints no paragraph's text (for the blind set); RECORD=<file> writes the figures as JSON.
@@ -89,5 +92,5 @@ cluster-up:
 cluster-down:
 	bash tools/cluster/down.sh $(call quote,CLUSTER_DIR)
 
-test-cluster: node_modules/.package-lock.json cluster-up
-	SLURM_CONF="$$(realpath -m -- $(call quote,CLUSTER_DIR))/slurm.conf" REQUIRE_CLUSTER=1 npx vitest run tests/launch/slurm-cluster.test.ts
+test-cluster: dist/meta.json cluster-up
+	SLURM_CONF="$$(realpath -m -- $(call quote,CLUSTER_DIR))/slurm.conf" REQUIRE_CLUSTER=1 npx vitest run tests/launch/slurm-cluster.test.ts tests/launch/slurm-build.test.ts

@@ -20,8 +20,10 @@ export interface Places {
   cache: string;
   staging: string;
   previous: string;
-  /** Held while a build writes OUT (pipeline/lock.ts). */
+  /** Held while a build writes OUT (pipeline/runtime/lock.ts). */
   lock: string;
+  /** The folder the build's tasks share (WORK); null: a scratch folder of the build's own. */
+  work: string | null;
 }
 
 /** The file in every folder the build made for itself (staging, hence OUT and previous). */
@@ -30,7 +32,7 @@ export const BUILD_MARKER_TEXT = "This folder was written by the satc-episode-da
 /** Kept in OUT across builds, so that a committed out/.gitkeep leaves `git status` clean. */
 export const GITKEEP = ".gitkeep";
 
-export async function resolvePlaces(options: { rawDir: string; outDir: string; cacheDir?: string | undefined }): Promise<Places> {
+export async function resolvePlaces(options: { rawDir: string; outDir: string; cacheDir?: string | undefined; workDir?: string | undefined }): Promise<Places> {
   const raw = await existingFolder("RAW", options.rawDir, "pass RAW=<the folder that holds the text blobs>");
   const out = await outputFolder("OUT", options.outDir);
   const parent = path.dirname(out);
@@ -38,8 +40,12 @@ export async function resolvePlaces(options: { rawDir: string; outDir: string; c
   refuseOverlap(["RAW", options.rawDir, raw], ["OUT", options.outDir, out]);
   refuseOverlap(["RAW", options.rawDir, raw], ["CACHE", options.cacheDir ?? cache, cache]);
   refuseOverlap(["OUT", options.outDir, out], ["CACHE", options.cacheDir ?? cache, cache]);
+  const work = options.workDir === undefined ? null : await outputFolder("WORK", options.workDir);
+  if (work !== null) {
+    for (const other of [["RAW", options.rawDir, raw], ["OUT", options.outDir, out], ["CACHE", options.cacheDir ?? cache, cache]] as const) refuseOverlap(["WORK", options.workDir!, work], other);
+  }
   const beside = (suffix: string) => path.join(parent, `.${path.basename(out)}.${suffix}`);
-  return { raw, out, cache, staging: beside("staging"), previous: beside("previous"), lock: beside("lock") };
+  return { raw, out, cache, staging: beside("staging"), previous: beside("previous"), lock: beside("lock"), work };
 }
 
 /**
@@ -48,6 +54,12 @@ export async function resolvePlaces(options: { rawDir: string; outDir: string; c
  */
 export async function checkOwnership(places: Places, outDir: string): Promise<void> {
   await checkOutHoldsOnlyABuild(places.out, outDir);
+  if (places.work !== null && (await readdir(places.work).catch(() => [])).length > 0 && !(await isMarked(places.work))) {
+    throw new PipelineError(
+      `WORK ${places.work} holds files but was not made by a build (no ${BUILD_MARKER} in it), and a build clears what it left in WORK; ` +
+        "choose an empty or new folder for WORK. Nothing was changed.",
+    );
+  }
   for (const [folder, role] of [
     [places.staging, "staging folder"],
     [places.previous, "previous-build folder"],
@@ -113,7 +125,8 @@ async function existingFolder(role: string, given: string, whatToDo: string): Pr
  * followed) or as its real parent and its name when it does not; its parent must exist.
  */
 async function outputFolder(role: string, given: string): Promise<string> {
-  const whatToDo = `pass ${role}=<a folder for the build's ${role === "OUT" ? "outputs" : "cache"}>`;
+  const purpose = { OUT: "outputs", CACHE: "cache", WORK: "tasks' shared files" }[role] ?? role;
+  const whatToDo = `pass ${role}=<a folder for the build's ${purpose}>`;
   if (given.trim() === "") throw new PipelineError(`${role} is empty (an unset variable?); ${whatToDo}.`);
   const link = await lstat(given).catch(() => null);
   if (link) {
@@ -137,7 +150,7 @@ function refuseOverlap([roleA, givenA, a]: Named, [roleB, givenB, b]: Named): vo
   const relation = a === b ? "is the same folder as" : inside(a, b) ? "is inside" : inside(b, a) ? "contains" : null;
   if (relation === null) return;
   throw new PipelineError(
-    `${roleA} ${givenA} ${relation} ${roleB} ${givenB} (${a} and ${b}); RAW, OUT and CACHE must be separate folders, none inside another, ` +
+    `${roleA} ${givenA} ${relation} ${roleB} ${givenB} (${a} and ${b}); RAW, OUT, CACHE and WORK must be separate folders, none inside another, ` +
       "or a build would read its own outputs or delete its inputs. Choose other folders. Nothing was changed.",
   );
 }

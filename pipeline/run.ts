@@ -4,38 +4,32 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { parse } from "csv-parse/sync";
-import { columnSpecs } from "../schemas/columns.js";
 import { manifestSchema, type Manifest } from "../schemas/manifest.js";
-import { blobSchema, episodeRowSchema, occurrenceRowSchema, paragraphRowSchema, rejectSchema, type Blob, type OccurrenceRow, type ParagraphRow, type Reject } from "../schemas/records.js";
-import type { AnalyzedParagraph } from "./analyze.js";
-import type { BlobTaskResult, BlobWorkerSetup } from "./blob-worker.js";
-import { AnalysisCache, analysisVersionOf, type CachedAnalysis } from "./cache.js";
+import { rejectSchema, type Reject } from "../schemas/records.js";
+import { globalWorkSchema, type BuildWork, type GlobalWork } from "../schemas/work.js";
+import { AnalysisCache, analysisVersionOf } from "./cache/cache.js";
 import { BuildInterrupted, describeFailure } from "./errors.js";
-import { ExactDedup } from "./dedup.js";
-import { mergeContext, type ContextBonus } from "./link/context.js";
-import { assess, decideAssessed, type Assessment } from "./link/decide.js";
-import { loadLinker } from "./link/linker.js";
-import { EpisodeTally } from "./link/tally.js";
-import { GrowableArray } from "./growable.js";
-import { compareSourceFiles } from "./file-names.js";
-import { absolutePathOf, listRawFiles, type InputFile, type RawFile, type RawListing } from "./ingest.js";
-import { languageModelVersion } from "./language.js";
-import { Lock } from "./lock.js";
-import { NearDupClusters } from "./neardup-clusters.js";
-import { NearDupIndex } from "./neardup-index.js";
-import { nearDupKey } from "./neardup.js";
-import { WorkerPool } from "./pool.js";
-import { isMain, PROJECT_ROOT, workerCodeVersion } from "./runtime.js";
-import { Progress, type ProgressSinks, type StageRecord } from "./progress.js";
+import { absolutePathOf, listRawFiles, type RawListing } from "./ingest/ingest.js";
+import { languageModelVersion } from "./analyze/language.js";
+import type { Assessment } from "./link/decide.js";
+import { loadLinker, type LoadedLinker } from "./link/linker.js";
+import { Lock } from "./runtime/lock.js";
+import { codeVersion, isMain, PROJECT_ROOT } from "./runtime/bundles.js";
+import { Progress, type ProgressSinks, type StageRecord } from "./runtime/progress.js";
+import { BLOB_WORKER, MAX_THREADS_PER_CORE, workerCount } from "./tasks/blob-tasks.js";
+import type { SlurmResources } from "./launch/sbatch.js";
+import { launchSlurm } from "./launch/slurm.js";
+import { missingRanks } from "./launch/work.js";
+import type { BuildPlan } from "./tasks/plan.js";
+import { buildPlan, runBuildTask, stageNamed, TASK_ENTRY } from "./tasks/stages.js";
+import type { TaskHooks } from "./tasks/task-stage.js";
+import { readCompletion, readWorkFile, workFiles } from "./tasks/work-files.js";
+import { clearWorkFolder, prepareWorkFolder } from "./tasks/work-folder.js";
 import { checkOwnership, resolvePlaces, type Places } from "./places.js";
-import { clearLeftovers, discardStaging, prepareStaging, swapIntoPlace } from "./publish.js";
-import { ScratchDirectory } from "./spill.js";
-import { ParagraphStatistics, renderReport } from "./report.js";
-import { normalizeText, sha256Hex, sha256OfFile } from "./text.js";
-import { forTerminal } from "./terminal.js";
+import { clearLeftovers, discardStaging } from "./output/publish.js";
+import { ScratchDirectory } from "./runtime/scratch.js";
+import { forTerminal } from "./runtime/terminal.js";
 import { PipelineError, validateRecords } from "./validate.js";
-import { openTableWriter, type WrittenFile } from "./write.js";
 
 export interface BuildOptions extends ProgressSinks {
   rawDir: string;
@@ -46,6 +40,14 @@ export interface BuildOptions extends ProgressSinks {
   cacheDir?: string;
   /** Worker threads for the per-blob stage; defaults to one per core, and is capped (`workerCount`). */
   threads?: number;
+  /** Tasks per partitioned stage, and blob groups on Slurm (default 1 locally, 4 on Slurm); the outputs do not depend on it. */
+  partitions?: number;
+  /** Where the tasks run: in this process (the default), or as Slurm job arrays (pipeline/launch/slurm.ts). */
+  launcher?: "local" | "slurm";
+  /** The folder the tasks share (on Slurm, one every node sees); a rerun with the same WORK resumes. Default: a scratch folder (local only). */
+  workDir?: string;
+  /** CPUs and memory per Slurm task, the partition and time limit, and the task command (default `node dist/task.mjs`; e.g. wrapped in a container). */
+  slurm?: Partial<SlurmResources> & { command?: readonly string[]; pollMs?: number };
   /** Sees how each paragraph's episode candidates stood before the decision (for fitting the calibration). */
   observeAssessment?: (paragraphId: string, assessment: Assessment | null) => void;
   /**
@@ -72,30 +74,19 @@ export interface BuildSummary {
 }
 
 const PACKAGE_VERSION = (JSON.parse(readFileSync(new URL("package.json", PROJECT_ROOT), "utf8")) as { version: string }).version;
-/** The per-blob stage's worker: its import closure is part of the cache key. */
-const BLOB_WORKER = new URL("./blob-worker.ts", import.meta.url);
-const TABLE_FORMATS = ["parquet", "arrow", "csv"] as const;
 const SCRATCH_PREFIX = "satc-build-";
-/** More workers than this per core only cost memory (each holds the language model and the catalog). */
-const MAX_THREADS_PER_CORE = 2;
-
-interface ReadBlob {
-  blob: Blob;
-  cacheKey: string;
-}
 
 /**
  * raw blobs → paragraphs, occurrences, episodes, rejects, a report and a manifest in OUT.
  *
- * 1. Per blob, on worker threads: split, ids, language, episode evidence, near-dup
- *    fingerprints (pipeline/analyze.ts), stored in the content-addressed cache.
- * 2. Global, streaming over the cached analyses in blob order, holding per paragraph its
- *    64-bit id, counts and offsets but no texts (near-dup keys and pairs wait on disk in a
- *    scratch folder): exact dedup and the near-dup index; then candidate pairs, their texts'
- *    features and context across blobs; then verification; then the final episode
- *    decisions, validation and the writers, batch by batch.
+ * Checks the places (places.ts), takes the locks, prepares WORK and runs the build's stages of
+ * tasks (tasks/stages.ts) in this process or on Slurm; the last task publishes OUT. Then prints
+ * the summary and keeps only the cache entries this build used.
  */
 export async function buildDataset(options: BuildOptions): Promise<BuildSummary> {
+  if (options.launcher === "slurm" && options.workDir === undefined) {
+    throw new PipelineError("LAUNCHER=slurm needs WORK=<a folder on storage every node of the cluster sees>, where the tasks share their files; nothing was built.");
+  }
   const places = await resolvePlaces(options);
   const listing = await listRawFiles(places.raw);
   if (listing.files.length === 0) {
@@ -104,7 +95,7 @@ export async function buildDataset(options: BuildOptions): Promise<BuildSummary>
   await checkOwnership(places, options.outDir);
   const catalog = await loadLinker();
   const analysisVersion = await analysisVersionOf({
-    code: await workerCodeVersion(BLOB_WORKER),
+    code: await codeVersion(BLOB_WORKER),
     lockFile: fileURLToPath(new URL("package-lock.json", PROJECT_ROOT)),
     languageModel: languageModelVersion(),
     catalog: catalog.version,
@@ -118,7 +109,7 @@ export async function buildDataset(options: BuildOptions): Promise<BuildSummary>
     try {
       await clearLeftovers(places);
       await ScratchDirectory.clearLeftovers(SCRATCH_PREFIX);
-      await cache.clearTemporaryEntries();
+      await cache.clearTemporaryEntries("own-and-dead");
       return await buildInPlaces(options, places, listing, cache, catalog);
     } finally {
       await cacheLock.release();
@@ -128,66 +119,59 @@ export async function buildDataset(options: BuildOptions): Promise<BuildSummary>
   }
 }
 
-/** At most one worker per blob, and at most MAX_THREADS_PER_CORE per core. */
-export function workerCount(requested: number, blobs: number, cores = os.availableParallelism()): number {
-  if (!Number.isInteger(requested) || requested < 1) throw new PipelineError(`THREADS=${requested} is not a whole number of at least 1; pass e.g. THREADS=${cores}.`);
-  return Math.max(1, Math.min(requested, blobs, MAX_THREADS_PER_CORE * cores));
-}
-
-async function buildInPlaces(
-  options: BuildOptions,
-  places: Places,
-  listing: RawListing,
-  cache: AnalysisCache,
-  catalog: Awaited<ReturnType<typeof loadLinker>>,
-): Promise<BuildSummary> {
-  const { strict = false, log, signal } = options;
-  const { outDir } = options;
+async function buildInPlaces(options: BuildOptions, places: Places, listing: RawListing, cache: AnalysisCache, catalog: LoadedLinker): Promise<BuildSummary> {
+  const { strict = false, log, signal, outDir, launcher = "local" } = options;
   const progress = new Progress(options);
   const threads = workerCount(options.threads ?? os.availableParallelism(), listing.files.length);
-  if (options.threads !== undefined && threads < Math.min(options.threads, listing.files.length)) {
+  if (launcher === "local" && options.threads !== undefined && threads < Math.min(options.threads, listing.files.length)) {
     log(`THREADS=${options.threads}: using ${threads} worker threads (at most ${MAX_THREADS_PER_CORE} per core)`);
   }
-  const { blobs, fileRejects, inputs, blobsAnalysed } = await analyseBlobs({ rawDir: places.raw, listing, cache, threads, progress, log, signal });
-  const buildKey = sha256Hex(
-    JSON.stringify([PACKAGE_VERSION, cache.analysisVersion, blobs.map(({ blob, cacheKey }) => [blob.sourceFile, cacheKey]), fileRejects, inputs]),
-  );
-  const previous = await upToDateManifest(places.out, buildKey);
-  let summary: BuildSummary;
-  if (previous) {
-    const rejectRows = parse(await readFile(path.join(places.out, "rejects.csv"), "utf8"), { columns: true }) as Array<Record<string, string>>;
-    summary = {
-      ...previous.counts,
-      rejects: validateRecords(
-        rejectSchema,
-        rejectRows.map((row) => ({ sourceFile: row.source_file, lineStart: Number(row.line_start), lineEnd: Number(row.line_end), reason: row.reason })),
-        "OUT/rejects.csv → summary",
-      ),
-      outputs: previous.outputs,
-      blobsAnalysed,
-      upToDate: true,
-      stages: progress.stages,
-    };
-    log(forTerminal(`${outDir} is up to date (build key ${buildKey.slice(0, 12)}): nothing rewritten`));
-  } else {
-    // Scratch files of the global near-dup steps (spilled keys and pairs), never part of OUT.
-    const scratch = await ScratchDirectory.create(SCRATCH_PREFIX);
-    try {
-      const assembled = await assemble(blobs, fileRejects, inputs, cache, catalog, places, buildKey, progress, scratch, signal, options.observeAssessment);
-      summary = { ...assembled, blobsAnalysed, upToDate: false, stages: progress.stages };
-    } catch (error) {
-      await discardStaging(places);
-      throw error;
-    } finally {
-      await scratch.remove();
+  const stats = await Promise.all(listing.files.map((file) => lstat(absolutePathOf(places.raw, file.path), { bigint: true }).catch(() => null)));
+  const sizes = stats.map((stat) => Number(stat?.size ?? 0));
+  const partitions = options.partitions ?? (launcher === "slurm" ? SLURM_PARTITIONS : 1);
+  const build: BuildWork = {
+    packageVersion: PACKAGE_VERSION,
+    codeVersion: await codeVersion(TASK_ENTRY),
+    analysisVersion: cache.analysisVersion,
+    places,
+    // Locally one blob task runs THREADS worker threads; on Slurm each group gets a task of its own, with a thread per CPU it was given.
+    blobTasks: launcher === "slurm" ? Math.min(partitions, listing.files.length) : 1,
+    partitions,
+    threads: launcher === "slurm" ? null : threads,
+    files: listing.files.map((file, index) => ({ sourceFile: file.sourceFile, path: Buffer.from(file.path).toString("hex"), sizeBytes: sizes[index]!, modifiedNs: String(stats[index]?.mtimeNs ?? 0) })),
+    folderRejects: validateRecords(rejectSchema, listing.folderRejects, "ingest → rejects"),
+  };
+  const plan = buildPlan(build);
+  const scratch = places.work === null ? await ScratchDirectory.create(SCRATCH_PREFIX) : null;
+  const work = places.work ?? scratch!.path;
+  let global: GlobalWork;
+  try {
+    if ((await prepareWorkFolder(work, build, plan)) === "resumed") log(forTerminal(`WORK ${work} holds this build, prepared before: resuming, completed tasks are skipped`));
+    if (launcher === "slurm") {
+      await launchSlurm({ work, stages: plan.stages }, { ...options.slurm, log, ...(options.status && { status: options.status }), ...(signal && { signal }), projectRoot: fileURLToPath(PROJECT_ROOT) });
+      for (const stage of plan.stages) progress.add(await stageRecordOf(work, stage));
+    } else {
+      await runTasksHere(work, plan, progress, { linker: catalog, signal, observeAssessment: options.observeAssessment }, sizes);
     }
+    global = await readWorkFile(workFiles.global(work), globalWorkSchema);
+    if (scratch) await scratch.remove();
+    else await clearWorkFolder(work);
+  } catch (error) {
+    await discardStaging(places);
+    // A scratch folder goes; the user's WORK stays, so that a rerun resumes.
+    await scratch?.remove();
+    throw error;
   }
-  await cache.keepOnly(new Set(blobs.map(({ cacheKey }) => cacheKey)));
+  await cache.keepOnly(new Set(global.blobs.map((blob) => blob.cacheKey)));
+  const manifest = manifestSchema.parse(JSON.parse(await readFile(path.join(places.out, "manifest.json"), "utf8")));
+  const summary: BuildSummary = { ...manifest.counts, rejects: global.rejects, outputs: manifest.outputs, blobsAnalysed: global.blobsAnalysed, upToDate: global.upToDate, stages: progress.stages };
 
+  for (const notice of global.notices) log(forTerminal(notice));
+  if (global.upToDate) log(forTerminal(`${outDir} is up to date (build key ${global.buildKey.slice(0, 12)}): nothing rewritten`));
   for (const line of progress.summaryTable()) log(line);
   log(
     forTerminal(
-      `built ${outDir}: ${summary.blobs} blobs (${blobsAnalysed} analysed, ${summary.blobs - blobsAnalysed} from cache) → ${summary.occurrences} occurrences → ` +
+      `built ${outDir}: ${summary.blobs} blobs (${summary.blobsAnalysed} analysed, ${summary.blobs - summary.blobsAnalysed} from cache) → ${summary.occurrences} occurrences → ` +
         `${summary.paragraphs} distinct paragraphs (${summary.linkedParagraphs} linked to an episode); ${summary.rejects.length} rejected`,
     ),
   );
@@ -198,264 +182,73 @@ async function buildInPlaces(
   return summary;
 }
 
-interface BlobStageInput {
-  rawDir: string;
-  listing: RawListing;
-  cache: AnalysisCache;
-  threads: number;
-  progress: Progress;
-  log: (line: string) => void;
-  signal: AbortSignal | undefined;
-}
+/** Tasks per partitioned stage on Slurm unless PARTITIONS says otherwise. */
+const SLURM_PARTITIONS = 4;
 
-/** Stage 1: every raw file through a worker thread; analyses land in the cache. Results keep the sorted file order. */
-async function analyseBlobs({ rawDir, listing, cache, threads, progress, log, signal }: BlobStageInput) {
-  const { files, folderRejects } = listing;
-  signal?.throwIfAborted();
-  const setup: BlobWorkerSetup = { rawDir, cacheDirectory: cache.directory, analysisVersion: cache.analysisVersion };
-  const pool = new WorkerPool<RawFile, BlobTaskResult>(BLOB_WORKER, threads, setup);
-  const stopWorkers = () => void pool.close();
-  signal?.addEventListener("abort", stopWorkers);
-  // Largest blobs first, so that one big blob does not start last and leave the other
-  // threads idle; results are kept in the sorted file order all the same.
-  const sizes = await Promise.all(files.map((file) => lstat(absolutePathOf(rawDir, file.path)).then((stats) => stats.size, () => 0)));
-  const stage = progress.stage("analyse blobs (split, language, evidence, fingerprints)", sizes.reduce((sum, size) => sum + size, 0));
-  const largestFirst = files.map((_, order) => order).sort((a, b) => sizes[b]! - sizes[a]! || a - b);
-  const results: BlobTaskResult[] = new Array(files.length);
-  try {
-    await Promise.all(
-      largestFirst.map(async (order) => {
-        // A worker reports the bytes it analysed as it goes, so that a big blob shows progress.
-        let reported = 0;
-        const onProgress = (bytes: number) => {
-          reported += bytes;
-          stage.advance({ bytes });
-        };
-        const result = await pool.run(files[order]!, { onProgress, name: `analysing ${files[order]!.sourceFile}` });
-        const bytes = (result.kind === "blob" ? result.blob.sizeBytes : 0) - reported;
-        stage.advance({ rowsIn: 1, rowsOut: result.kind === "blob" && !result.cached ? 1 : 0, bytes });
-        if (result.kind === "blob" && result.damagedEntry) log(forTerminal(result.damagedEntry));
-        results[order] = result;
-      }),
-    );
-  } catch (error) {
-    // Workers stopped by an interruption fail their tasks: the interruption is what happened.
-    signal?.throwIfAborted();
-    throw error;
-  } finally {
-    signal?.removeEventListener("abort", stopWorkers);
-    await pool.close();
-    await cache.clearTemporaryEntries();
-  }
-  stage.done();
-  const blobs: ReadBlob[] = [];
-  const fileRejects: Reject[] = validateRecords(rejectSchema, folderRejects, "ingest → rejects");
-  // Every file found, rejected or not, for the manifest.
-  const inputs: InputFile[] = [];
-  for (const result of results) {
-    if (result.kind === "blob") {
-      blobs.push({ blob: validateRecords(blobSchema, [result.blob], "ingest → split")[0]!, cacheKey: result.cacheKey });
-      inputs.push({ path: result.blob.sourceFile, bytes: result.blob.sizeBytes, sha256: result.blob.blobSha256 });
-    } else {
-      fileRejects.push(validateRecords(rejectSchema, [result.reject], "ingest → rejects")[0]!);
-      inputs.push(result.input);
+/**
+ * LAUNCHER=local: every task in this process, one after another, skipping those WORK records as
+ * completed; each stage is a line of the summary table, its rows in the stage's input (each task
+ * reads all of it, or its own blobs), its rows out summed over its tasks.
+ */
+async function runTasksHere(work: string, plan: BuildPlan, progress: Progress, hooks: TaskHooks, sizes: number[]): Promise<void> {
+  for (const stagePlan of plan.stages) {
+    const { name } = stagePlan;
+    const stage = progress.stage(stageNamed(name).title, name === "blobs" ? sizes.reduce((sum, size) => sum + size, 0) : 0);
+    const totals = { rowsIn: 0, rowsOut: 0 };
+    for (const rank of await missingRanks(work, stagePlan)) {
+      hooks.signal?.throwIfAborted();
+      const counts = await runBuildTask(work, name, rank, { ...hooks, advance: (done) => stage.advance(done) });
+      totals.rowsIn = name === "blobs" ? totals.rowsIn + counts.rowsIn : counts.rowsIn;
+      totals.rowsOut += counts.rowsOut;
     }
+    stage.done(totals);
   }
-  return { blobs, fileRejects, inputs, blobsAnalysed: results.filter((result) => result.kind === "blob" && !result.cached).length };
 }
 
-/** Stage 2: the global steps over the cached analyses, writing OUT through a staging folder. */
-async function assemble(
-  blobs: ReadBlob[],
-  fileRejects: Reject[],
-  inputs: InputFile[],
-  cache: AnalysisCache,
-  catalog: Awaited<ReturnType<typeof loadLinker>>,
-  places: Places,
-  buildKey: string,
-  progress: Progress,
-  scratch: ScratchDirectory,
-  signal: AbortSignal | undefined,
-  observeAssessment: BuildOptions["observeAssessment"],
-): Promise<Omit<BuildSummary, "blobsAnalysed" | "upToDate" | "stages">> {
-  const totalBytes = blobs.reduce((sum, { blob }) => sum + blob.sizeBytes, 0);
-  const decideLink = (paragraphId: string, evidence: AnalyzedParagraph["evidence"], context: ContextBonus) => {
-    const assessment = assess(evidence, catalog.index, context);
-    observeAssessment?.(paragraphId, assessment);
-    return decideAssessed(assessment, catalog);
+/** A stage's line of the summary table from its tasks' completion markers (LAUNCHER=slurm): seconds and memory are the tasks' own, summed and the largest. */
+async function stageRecordOf(work: string, { name, tasks }: BuildPlan["stages"][number]): Promise<StageRecord> {
+  const counts = await Promise.all(Array.from({ length: tasks }, (_, rank) => readCompletion(work, name, rank)));
+  return {
+    name: stageNamed(name).title,
+    rowsIn: name === "blobs" ? counts.reduce((sum, task) => sum + task.rowsIn, 0) : Math.max(...counts.map((task) => task.rowsIn)),
+    rowsOut: counts.reduce((sum, task) => sum + task.rowsOut, 0),
+    bytes: counts.reduce((sum, task) => sum + task.bytes, 0),
+    seconds: counts.reduce((sum, task) => sum + task.seconds, 0),
+    peakRssMiB: Math.max(...counts.map((task) => task.peakRssMiB)),
   };
-  const eachAnalysis = async function* (ordinals: Iterable<number> = blobs.keys()): AsyncGenerator<[number, ReadBlob, CachedAnalysis]> {
-    for (const ordinal of ordinals) {
-      signal?.throwIfAborted();
-      yield [ordinal, blobs[ordinal]!, await cache.open(blobs[ordinal]!.cacheKey)];
-    }
-  };
-
-  // Exact dedup across blobs; near-dup fingerprints indexed in first-occurrence order.
-  let stage = progress.stage("exact dedup, near-dup index", totalBytes);
-  const dedup = new ExactDedup();
-  const nearDupIndex = new NearDupIndex(scratch);
-  const firstBlobOf = new GrowableArray((length) => new Int32Array(length));
-  const repeatedAcrossBlobs = new Set<number>();
-  const blobsToReread = new Set<number>();
-  const lineRejects: Reject[] = [];
-  let occurrences = 0;
-  for await (const [ordinal, { blob }, analysis] of eachAnalysis()) {
-    let blobOccurrences = 0;
-    for await (const batch of analysis.batches()) {
-      for (const occurrence of batch) {
-        const { paragraphNumber, first } = dedup.add(occurrence.paragraphId);
-        if (first) {
-          nearDupIndex.add(paragraphNumber, occurrence.paragraph!.fingerprint);
-          firstBlobOf.push(ordinal);
-        } else if (occurrence.paragraph && firstBlobOf.at(paragraphNumber) !== ordinal) {
-          repeatedAcrossBlobs.add(paragraphNumber);
-          blobsToReread.add(ordinal).add(firstBlobOf.at(paragraphNumber));
-        }
-      }
-      blobOccurrences += batch.length;
-    }
-    occurrences += blobOccurrences;
-    lineRejects.push(...analysis.lineRejects.map((reject) => ({ sourceFile: blob.sourceFile, ...reject })));
-    stage.advance({ bytes: blob.sizeBytes, rowsIn: blobOccurrences });
-  }
-  stage.done({ rowsIn: occurrences, rowsOut: dedup.paragraphs });
-
-  // Candidate pairs, then verification: the texts of paragraphs in candidate pairs, and the
-  // context of paragraphs that occur in several blobs, come from the blobs holding them.
-  stage = progress.stage("near-dup candidates, texts, context across blobs");
-  const clusters = new NearDupClusters(nearDupIndex, scratch);
-  for (let paragraphNumber = 0; paragraphNumber < dedup.paragraphs; paragraphNumber++) {
-    if (clusters.needsText[paragraphNumber]) blobsToReread.add(firstBlobOf.at(paragraphNumber));
-  }
-  const contextAcrossBlobs = new Map<number, ContextBonus>();
-  let textsRead = 0;
-  for await (const [ordinal, , analysis] of eachAnalysis([...blobsToReread].sort((a, b) => a - b))) {
-    for await (const batch of analysis.batches()) {
-      for (const { paragraph } of batch) {
-        if (!paragraph) continue;
-        const paragraphNumber = dedup.numberOf(paragraph.paragraphId);
-        if (clusters.needsText[paragraphNumber] && firstBlobOf.at(paragraphNumber) === ordinal) {
-          clusters.addText(paragraphNumber, nearDupKey(normalizeText(paragraph.text)));
-          textsRead++;
-        }
-        if (repeatedAcrossBlobs.has(paragraphNumber)) {
-          const context = contextAcrossBlobs.get(paragraphNumber) ?? new Map();
-          contextAcrossBlobs.set(paragraphNumber, mergeContext(context, new Map(paragraph.context), paragraph.evidence.candidates, catalog.index));
-        }
-      }
-    }
-  }
-  stage.done({ rowsIn: clusters.candidates, rowsOut: textsRead });
-
-  stage = progress.stage("near-dup verification");
-  const clusterRoots = clusters.roots();
-  stage.done({ rowsIn: clusters.candidates, rowsOut: dedup.paragraphs });
-
-  // Final decisions, validation and writing, blob by blob in output order.
-  stage = progress.stage("link, validate, write", totalBytes);
-  const staging = await prepareStaging(places);
-  const paragraphWriter = await openTableWriter<ParagraphRow>(paragraphRowSchema, staging, "paragraphs", TABLE_FORMATS);
-  const occurrenceWriter = await openTableWriter<OccurrenceRow>(occurrenceRowSchema, staging, "occurrences", TABLE_FORMATS);
-  const statistics = new ParagraphStatistics();
-  const tally = new EpisodeTally();
-  for await (const [ordinal, { blob }, analysis] of eachAnalysis()) {
-    for await (const batch of analysis.batches()) {
-      const occurrenceRows: OccurrenceRow[] = [];
-      const paragraphRows: ParagraphRow[] = [];
-      for (const { paragraph, ...place } of batch) {
-        occurrenceRows.push({ sourceFile: blob.sourceFile, ...place, blobSha256: blob.blobSha256 });
-        if (!paragraph) continue;
-        const paragraphNumber = dedup.numberOf(paragraph.paragraphId);
-        if (firstBlobOf.at(paragraphNumber) !== ordinal) continue;
-        const context = contextAcrossBlobs.get(paragraphNumber) ?? new Map(paragraph.context);
-        paragraphRows.push({
-          paragraphId: paragraph.paragraphId,
-          text: paragraph.text,
-          language: paragraph.language,
-          languageScore: paragraph.languageScore,
-          ...decideLink(paragraph.paragraphId, paragraph.evidence, context),
-          nearDupCluster: dedup.idOf(clusterRoots[paragraphNumber]!),
-          sourceFile: blob.sourceFile,
-          lineStart: place.lineStart,
-          occurrenceCount: dedup.occurrenceCountOf(paragraphNumber),
-        });
-      }
-      await occurrenceWriter.write(validateRecords(occurrenceRowSchema, occurrenceRows, "dedup → occurrences"));
-      await paragraphWriter.write(validateRecords(paragraphRowSchema, paragraphRows, "paragraphs → write"));
-      for (const row of paragraphRows) {
-        statistics.observe(row);
-        tally.add(row);
-      }
-      stage.advance({ rowsIn: occurrenceRows.length, rowsOut: paragraphRows.length });
-    }
-    stage.advance({ bytes: blob.sizeBytes });
-  }
-  const episodeRows = validateRecords(episodeRowSchema, tally.rows(catalog.catalog), "episodes → write");
-  const rejects = validateRecords(rejectSchema, [...fileRejects, ...lineRejects].sort(bySourceAndLine), "ingest → rejects");
-  const outputs: WrittenFile[] = [
-    ...(await paragraphWriter.close()),
-    ...(await occurrenceWriter.close()),
-    ...(await writeAll(episodeRowSchema, episodeRows, staging, "episodes", TABLE_FORMATS)),
-    ...(await writeAll(rejectSchema, rejects, staging, "rejects", ["csv"])),
-  ];
-  stage.done();
-
-  stage = progress.stage("report, manifest, publish");
-  const counts = { blobs: blobs.length, occurrences, paragraphs: dedup.paragraphs, linkedParagraphs: statistics.linked };
-  const provenance: Omit<Manifest, "outputs"> = {
-    buildKey,
-    counts,
-    packageVersion: PACKAGE_VERSION,
-    schemaVersion: schemaVersion(),
-    languageModelVersion: languageModelVersion(),
-    catalogVersion: catalog.version,
-    inputs,
-  };
-  const report = renderReport({ blobs: blobs.length, occurrences, paragraphs: statistics, episodes: episodeRows, linkCounts: tally.counts, rejects, manifest: provenance, quality: catalog.quality });
-  await writeFile(path.join(staging, "report.html"), report);
-  const manifest = validateRecords(manifestSchema, [{ ...provenance, outputs: [...outputs, { path: "report.html", rows: null, sha256: sha256Hex(report) }] }], "manifest → write")[0]!;
-  await writeFile(path.join(staging, "manifest.json"), `${JSON.stringify(manifest, null, 2)}\n`);
-  signal?.throwIfAborted();
-  await swapIntoPlace(places);
-  stage.done();
-  return { ...counts, rejects, outputs: manifest.outputs };
-}
-
-async function writeAll<T extends object>(schema: Parameters<typeof openTableWriter>[0], rows: T[], directory: string, name: string, formats: readonly ("parquet" | "arrow" | "csv")[]) {
-  const writer = await openTableWriter<T>(schema, directory, name, formats);
-  await writer.write(rows);
-  return writer.close();
-}
-
-const bySourceAndLine = (a: Reject, b: Reject) => compareSourceFiles(a.sourceFile, b.sourceFile) || a.lineStart - b.lineStart;
-
-/** The manifest of OUT when it was built with `buildKey` and every output file still has its recorded hash. */
-async function upToDateManifest(outDir: string, buildKey: string): Promise<Manifest | null> {
-  try {
-    const manifest = manifestSchema.parse(JSON.parse(await readFile(path.join(outDir, "manifest.json"), "utf8")));
-    if (manifest.buildKey !== buildKey) return null;
-    for (const output of manifest.outputs) {
-      if ((await sha256OfFile(path.join(outDir, output.path))) !== output.sha256) return null;
-    }
-    return manifest;
-  } catch {
-    return null;
-  }
-}
-
-/** Changes whenever an output column's name, type or nullability changes. */
-function schemaVersion(): string {
-  const layout = [paragraphRowSchema, occurrenceRowSchema, episodeRowSchema, rejectSchema].map((schema) =>
-    columnSpecs(schema).map(({ column, type, nullable }) => [column, type, nullable]),
-  );
-  return sha256Hex(JSON.stringify(layout)).slice(0, 12);
 }
 
 /** THREADS as given on the command line: a whole number, checked by `workerCount`. */
 export function parseThreads(text: string): number {
   if (!/^\s*\d+\s*$/.test(text)) throw new PipelineError(`THREADS=${text} is not a whole number; pass the number of worker threads, e.g. THREADS=${os.availableParallelism()}.`);
   return Number(text);
+}
+
+/** At most this many partitions: each is a task per partitioned stage, and a part file per table. */
+export const MAX_PARTITIONS = 4096;
+
+/** PARTITIONS as given on the command line: how many tasks each partitioned global stage splits into. */
+export function parsePartitions(text: string): number {
+  const partitions = /^\s*\d+\s*$/.test(text) ? Number(text) : NaN;
+  if (!(partitions >= 1 && partitions <= MAX_PARTITIONS)) {
+    throw new PipelineError(`PARTITIONS=${text} is not a whole number from 1 to ${MAX_PARTITIONS}; pass e.g. PARTITIONS=8 (one task per partition in each partitioned stage).`);
+  }
+  return partitions;
+}
+
+function parseLauncher(text: string): "local" | "slurm" {
+  if (text !== "local" && text !== "slurm") throw new PipelineError(`LAUNCHER=${text} is neither local nor slurm; pass LAUNCHER=slurm WORK=<shared folder> to run on Slurm, or leave it out.`);
+  return text;
+}
+
+function parseCpusPerTask(text: string): number {
+  if (!/^\s*[1-9]\d*\s*$/.test(text)) throw new PipelineError(`CPUS_PER_TASK=${text} is not a whole number of at least 1; pass e.g. CPUS_PER_TASK=2.`);
+  return Number(text);
+}
+
+function parseMemory(text: string): string {
+  if (!/^[1-9]\d*[KMGT]?$/.test(text)) throw new PipelineError(`MEM=${text} is not a memory size as sbatch writes it; pass e.g. MEM=4G or MEM=500M.`);
+  return text;
 }
 
 /**
@@ -479,6 +272,13 @@ async function main(): Promise<number> {
         out: { type: "string", default: "out" },
         cache: { type: "string" },
         threads: { type: "string" },
+        partitions: { type: "string" },
+        launcher: { type: "string", default: "local" },
+        work: { type: "string" },
+        "cpus-per-task": { type: "string" },
+        mem: { type: "string" },
+        "slurm-partition": { type: "string" },
+        time: { type: "string" },
         timings: { type: "string" },
         strict: { type: "boolean", default: false },
       },
@@ -489,6 +289,15 @@ async function main(): Promise<number> {
       strict: values.strict!,
       ...(values.cache !== undefined && { cacheDir: values.cache }),
       ...(values.threads !== undefined && { threads: parseThreads(values.threads) }),
+      ...(values.partitions !== undefined && { partitions: parsePartitions(values.partitions) }),
+      launcher: parseLauncher(values.launcher!),
+      ...(values.work !== undefined && { workDir: values.work }),
+      slurm: {
+        ...(values["cpus-per-task"] !== undefined && { cpusPerTask: parseCpusPerTask(values["cpus-per-task"]) }),
+        ...(values.mem !== undefined && { mem: parseMemory(values.mem) }),
+        ...(values["slurm-partition"] !== undefined && { partition: values["slurm-partition"] }),
+        ...(values.time !== undefined && { time: values.time }),
+      },
       log: toStderr,
       ...(process.stderr.isTTY && { status: (line: string) => process.stderr.write(`\r\x1b[K${line}`) }),
       signal: interruption.signal,

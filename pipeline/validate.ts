@@ -66,7 +66,7 @@ export class NothingLostAudit {
   private fail(line: number, seen: string, expected: string): never {
     throw new PipelineError(
       `nothing-lost audit: ${this.sourceFile} line ${line} is in ${seen} occurrences or rejects (expected ${expected}). ` +
-        "This is a bug in pipeline/split.ts.",
+        "This is a bug in pipeline/ingest/split.ts.",
     );
   }
 }

@@ -28,7 +28,7 @@ export const manifestSchema = z.object({
    * (links, files too large or unreadable).
    */
   inputs: z.array(z.object({ path: z.string(), bytes: z.number().int().min(0).nullable(), sha256: sha256.nullable() })),
-  /** `rows` is null for outputs that are not tables (report.html). */
+  /** `rows` is null for outputs that are not tables (report.html, README.md). */
   outputs: z.array(fileEntry.extend({ rows: z.number().int().min(0).nullable() })),
 });
 

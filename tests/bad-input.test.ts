@@ -2,7 +2,7 @@ import { cp, mkdtemp, symlink, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { readRawFile } from "../pipeline/ingest.js";
+import { readRawFile } from "../pipeline/ingest/ingest.js";
 import { buildDataset, type BuildSummary } from "../pipeline/run.js";
 import { PipelineError } from "../pipeline/validate.js";
 import { rawFile } from "./helpers.js";
@@ -43,7 +43,7 @@ beforeAll(async () => {
   const root = await mkdtemp(path.join(os.tmpdir(), "satc-bad-input-"));
   raw = path.join(root, "raw");
   out = path.join(root, "out");
-  await cp(new URL("fixtures/bad-input", import.meta.url), raw, { recursive: true });
+  await cp(new URL("./fixtures/bad-input", import.meta.url), raw, { recursive: true });
   await writeFile(path.join(root, "outside.txt"), `${SECRET_OUTSIDE_RAW}\n`);
   await symlink(path.join(root, "outside.txt"), path.join(raw, "link-outside.txt"));
   await symlink(path.join(raw, "nfc.txt"), path.join(raw, "link-inside.txt"));

@@ -1,8 +1,8 @@
 import { mkdtemp, mkdir, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { sourceFileOf } from "../pipeline/file-names.js";
-import { scanBlob, type RawFile, type ScannedBlob } from "../pipeline/ingest.js";
+import { sourceFileOf } from "../pipeline/ingest/file-names.js";
+import { scanBlob, type RawFile, type ScannedBlob } from "../pipeline/ingest/ingest.js";
 
 export const utf8 = (text: string) => new Uint8Array(Buffer.from(text, "utf8"));
 

@@ -1,20 +1,24 @@
 import { readFileSync } from "node:fs";
 import { DuckDBInstance } from "@duckdb/node-api";
-import { tableFromIPC } from "apache-arrow";
+import { RecordBatchReader, tableFromIPC, type Schema } from "apache-arrow";
 import { parse } from "csv-parse/sync";
 
 /**
  * Real readers for each output format, each returning rows as plain objects with nulls
  * for missing values, so that one equality check covers every format.
  */
-export type Row = Record<string, string | number | null>;
+export type Row = Record<string, unknown>;
 
-/** Runs one query in a throw-away in-memory DuckDB and returns its rows as JS values. */
-async function queryDuckDB<T>(sql: string): Promise<T[]> {
+/**
+ * Runs one query in a throw-away in-memory DuckDB and returns its rows as JS values, or with
+ * `json` as JSON values (dates as `YYYY-MM-DD`, lists and structs as arrays and objects).
+ */
+export async function queryDuckDB<T>(sql: string, values: "js" | "json" = "js"): Promise<T[]> {
   const instance = await DuckDBInstance.create(":memory:");
   const connection = await instance.connect();
   try {
-    return (await connection.runAndReadAll(sql)).getRowObjectsJS() as T[];
+    const reader = await connection.runAndReadAll(sql);
+    return (values === "json" ? reader.getRowObjectsJson() : reader.getRowObjectsJS()) as T[];
   } finally {
     connection.closeSync();
     instance.closeSync();
@@ -27,9 +31,10 @@ export function readParquetRows(file: string): Promise<Row[]> {
   return queryDuckDB<Row>(`SELECT * FROM ${parquetSource(file)}`);
 }
 
+/** Nested values (lists, structs) come out as plain arrays and objects; dates as epoch milliseconds. */
 export function readArrowRows(file: string): Row[] {
   const table = tableFromIPC(readFileSync(file));
-  return table.toArray().map((row) => ({ ...(row.toJSON() as Row) }));
+  return table.toArray().map((row) => JSON.parse(JSON.stringify(row)) as Row);
 }
 
 /** CSV has no types: numeric columns are converted using the Arrow file's schema. */
@@ -56,4 +61,23 @@ export async function parquetRowGroupRows(file: string): Promise<number[]> {
     `SELECT DISTINCT row_group_id, row_group_num_rows FROM parquet_metadata('${file.replace(/'/g, "''")}') ORDER BY row_group_id`,
   );
   return groups.map((group) => Number(group.row_group_num_rows));
+}
+
+/** The Parquet file's key-value metadata, without the embedded Arrow schema. */
+export async function parquetKeyValueMetadata(file: string): Promise<Record<string, string>> {
+  const entries = await parquetKeyValues(file);
+  return Object.fromEntries(entries.filter(({ key }) => key !== "ARROW:schema").map(({ key, value }) => [key, value]));
+}
+
+/** The Arrow schema a Parquet file embeds (`ARROW:schema`: a base64 IPC schema message), with its field and schema metadata. */
+export async function parquetArrowSchema(file: string): Promise<Schema> {
+  const entry = (await parquetKeyValues(file)).find(({ key }) => key === "ARROW:schema");
+  if (!entry) throw new Error(`${file} embeds no Arrow schema`);
+  const reader = RecordBatchReader.from(Buffer.from(entry.value, "base64"));
+  reader.open();
+  return reader.schema;
+}
+
+function parquetKeyValues(file: string): Promise<Array<{ key: string; value: string }>> {
+  return queryDuckDB(`SELECT decode(key) AS key, decode(value) AS value FROM parquet_kv_metadata('${file.replace(/'/g, "''")}')`);
 }

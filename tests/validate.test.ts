@@ -20,7 +20,7 @@ describe("NothingLostAudit", () => {
   });
 
   it("names a line that is in no span, and one that is in two", () => {
-    expect(audit(lines, [[1, 1], [4, 4]])).toThrow(new PipelineError("nothing-lost audit: a.txt line 2 is in no occurrences or rejects (expected exactly one). This is a bug in pipeline/split.ts."));
+    expect(audit(lines, [[1, 1], [4, 4]])).toThrow(new PipelineError("nothing-lost audit: a.txt line 2 is in no occurrences or rejects (expected exactly one). This is a bug in pipeline/ingest/split.ts."));
     expect(audit(lines, [[1, 2]])).toThrow("line 4 is in no occurrences");
     expect(audit(lines, [[1, 2], [2, 4]])).toThrow("line 2 is in two occurrences");
   });

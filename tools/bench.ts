@@ -6,9 +6,9 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { once } from "node:events";
 import { parse } from "csv-parse";
-import type { StageRecord } from "../pipeline/progress.js";
+import type { StageRecord } from "../pipeline/runtime/progress.js";
 import { generateCorpus, parseSize } from "./corpus.js";
-import { isMain, runnable } from "../pipeline/runtime.js";
+import { isMain, runnable } from "../pipeline/runtime/bundles.js";
 
 /**
  * `make bench`: builds synthetic corpora (SIZES, default 100MB and 1GB), then times a full

@@ -2,12 +2,14 @@ import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { build, type Metafile, type Plugin } from "esbuild";
-import { codeVersionOf } from "../pipeline/code-version.js";
-import { bundleFileName, isMain, PROJECT_ROOT, type Bundle } from "../pipeline/runtime.js";
+import { codeVersionOf } from "../pipeline/cache/code-version.js";
+import { bundleFileName, isMain, PROJECT_ROOT, type Bundle } from "../pipeline/runtime/bundles.js";
 
 /** The programs that `make` runs, and the worker modules they start (relative to the project root). */
-export const PROGRAMS = ["pipeline/run.ts", "tools/evaluate.ts", "tools/explain.ts", "tools/diff.ts", "tools/data-dictionary.ts", "tools/corpus.ts", "tools/bench.ts"];
-export const WORKERS = ["pipeline/blob-worker.ts"];
+export const PROGRAMS = ["pipeline/run.ts", "pipeline/tasks/task.ts", "tools/evaluate.ts", "tools/explain.ts", "tools/diff.ts", "tools/data-dictionary.ts", "tools/corpus.ts", "tools/bench.ts"];
+export const WORKERS = ["pipeline/analyze/blob-worker.ts"];
+/** The modules whose code version a build records: the blob worker's keys the cache, the task entry's (every stage) the build key. */
+export const VERSIONED = [...WORKERS, "pipeline/tasks/task.ts"];
 
 /**
  * Compiles each program and worker into one ESM file in `directory` (relative to the project
@@ -19,10 +21,10 @@ export const WORKERS = ["pipeline/blob-worker.ts"];
 export async function bundle(directory: string): Promise<void> {
   const root = fileURLToPath(PROJECT_ROOT);
   const outDirectory = path.join(root, directory);
-  const workerCodeVersions = Object.fromEntries(await Promise.all(WORKERS.map(async (worker) => [worker, await codeVersionOf(root, worker)])));
+  const codeVersions = Object.fromEntries(await Promise.all(VERSIONED.map(async (module) => [module, await codeVersionOf(root, module)])));
   const metafiles = await Promise.all(
     [...PROGRAMS, ...WORKERS].map(async (entry) => {
-      const facts: Bundle = { entry, directory: directory.split(path.sep).join("/"), workerCodeVersions };
+      const facts: Bundle = { entry, directory: directory.split(path.sep).join("/"), codeVersions };
       const { metafile } = await build({
         absWorkingDir: root,
         entryPoints: [entry],

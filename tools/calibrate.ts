@@ -8,7 +8,7 @@ import { CALIBRATION_FILE, fitLogistic, probability, SIGNALS, type Calibration, 
 import type { Assessment } from "../pipeline/link/decide.js";
 import { buildDataset } from "../pipeline/run.js";
 import { sha256Hex } from "../pipeline/text.js";
-import { isMain } from "../pipeline/runtime.js";
+import { isMain } from "../pipeline/runtime/bundles.js";
 
 /**
  * Fits the linker's calibration (pipeline/link/calibration.json) on labelled development sets:

@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
 import { allTerms, type Catalog } from "../schemas/catalog.js";
 import { readCatalog } from "../pipeline/link/catalog.js";
-import { isMain } from "../pipeline/runtime.js";
+import { isMain } from "../pipeline/runtime/bundles.js";
 
 /**
  * How completely the catalog covers what TV text about the series is written in: per episode,

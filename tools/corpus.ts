@@ -1,7 +1,7 @@
 import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { isMain } from "../pipeline/runtime.js";
+import { isMain } from "../pipeline/runtime/bundles.js";
 
 /**
  * A deterministic synthetic corpus for scale tests (`make corpus SIZE=100MB OUT=<dir>`):

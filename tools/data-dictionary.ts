@@ -1,37 +1,9 @@
 import { readFileSync, writeFileSync } from "node:fs";
-import type { z } from "zod";
-import { columnSpecs } from "../schemas/columns.js";
-import { episodeRowSchema, occurrenceRowSchema, paragraphRowSchema, rejectSchema } from "../schemas/records.js";
-import { isMain } from "../pipeline/runtime.js";
+import { isMain } from "../pipeline/runtime/bundles.js";
+import { STAGES } from "../schemas/columns.js";
+import { columnTableMarkdown, OUTPUT_TABLES } from "../schemas/tables.js";
 
 /** docs/DATA.md, generated from the zod schemas; `make docs` rewrites it, a test compares. */
-
-const DATASETS: Array<{ name: string; files: string; schema: z.ZodObject; about: string }> = [
-  {
-    name: "paragraphs",
-    files: "paragraphs.parquet, paragraphs.arrow, paragraphs.csv",
-    schema: paragraphRowSchema,
-    about: "One row per distinct paragraph (after exact deduplication), in order of first occurrence.",
-  },
-  {
-    name: "occurrences",
-    files: "occurrences.parquet, occurrences.arrow, occurrences.csv",
-    schema: occurrenceRowSchema,
-    about: "One row per place in RAW where a paragraph is written; join to paragraphs on paragraph_id.",
-  },
-  {
-    name: "episodes",
-    files: "episodes.parquet, episodes.arrow, episodes.csv",
-    schema: episodeRowSchema,
-    about: "The curated catalog of all 94 episodes, with how many paragraphs were linked to each.",
-  },
-  {
-    name: "rejects",
-    files: "rejects.csv",
-    schema: rejectSchema,
-    about: "Input that could not become a paragraph, with the reason; only the header when nothing was rejected.",
-  },
-];
 
 const LOADING = `## Loading the files
 
@@ -47,6 +19,17 @@ duckdb.sql("""
   SELECT p.episode_code, p.language, o.source_file, o.line_start
   FROM 'out/paragraphs.parquet' p JOIN 'out/occurrences.parquet' o USING (paragraph_id)
 """)
+# paragraphs_by_language is a list of {language, paragraphs}: one row per episode and language
+duckdb.sql("""
+  SELECT episode_code, l.language, l.paragraphs
+  FROM 'out/episodes.parquet', UNNEST(paragraphs_by_language) AS t(l)
+""")
+
+import pyarrow.parquet as pq
+episodes = pq.read_table("out/episodes.parquet").to_pandas()  # air_date: datetime.date, paragraphs_by_language: lists of dicts
+per_language = episodes[["episode_code", "paragraphs_by_language"]].explode("paragraphs_by_language").dropna()
+per_language["language"] = per_language["paragraphs_by_language"].str.get("language")
+per_language["paragraphs"] = per_language["paragraphs_by_language"].str.get("paragraphs")
 
 import pyarrow.feather as feather
 table = feather.read_table("out/paragraphs.arrow")
@@ -69,25 +52,49 @@ its byte provenance). Import the CSV files with every column as text and formula
 Parquet or Arrow files. \`report.html\` says how many texts and file names of a build begin so.
 `;
 
-const escapeCell = (text: string) => text.replace(/\|/g, "\\|").replace(/\n/g, " ");
+const TYPES = `Types are Arrow types, the same in the Parquet and Arrow files:
+
+| type | Parquet | CSV |
+| --- | --- | --- |
+| int32, float64, utf8 | INT32, DOUBLE, BYTE_ARRAY (UTF8) | as written; a null is an empty field |
+| date32 (days since 1970-01-01) | INT32 (DATE) | \`YYYY-MM-DD\` |
+| list<struct<…>> | LIST of a group (in DuckDB \`STRUCT(…)[]\`, in pandas through pyarrow a list of dicts) | the items separated by spaces, each its fields joined by \`:\` (\`de:2 el:1\`); an empty list is an empty field |
+`;
+
+const STAGE_NOTE = `The stage column says which stage of the pipeline computes the column: ${STAGES.map((stage) => `\`${stage}\``).join(", ")}; \`catalog\` columns come from the curated episode catalog. The file and function that compute each column are in [architecture.md, "Where each column is computed"](architecture.md#where-each-column-is-computed).`;
+
+const METADATA = `## What the files say about themselves
+
+Every column's meaning above is also in the Parquet and Arrow files, as the Arrow field metadata key
+\`description\` (in a Parquet file inside its embedded Arrow schema, \`ARROW:schema\`, which pyarrow and
+apache-arrow read). Each file's schema metadata, and each Parquet file's key-value metadata, name the build
+that wrote it under one key, \`build\`: a JSON object with \`dataset\`, \`table\`, \`package_version\`,
+\`schema_version\`, \`build_key\`, \`catalog_version\` and \`language_model_version\`, as in \`manifest.json\`.
+
+\`\`\`python
+import json, pyarrow.parquet as pq
+schema = pq.read_schema("out/episodes.parquet")
+schema.field("paragraphs_by_language").metadata[b"description"]
+json.loads(schema.metadata[b"build"])["build_key"]
+\`\`\`
+
+\`\`\`sql
+SELECT decode(value)::JSON ->> 'build_key' FROM parquet_kv_metadata('out/episodes.parquet') WHERE decode(key) = 'build';
+\`\`\`
+`;
 
 export function renderDataDictionary(): string {
-  const sections = DATASETS.map(({ name, files, schema, about }) => {
-    const rows = columnSpecs(schema).map(
-      (spec) =>
-        `| \`${spec.column}\` | ${spec.type} | ${spec.nullable ? "yes" : "no"} | ${escapeCell(spec.description)} | ${
-          spec.example === undefined ? "" : `\`${escapeCell(String(spec.example))}\``
-        } |`,
-    );
-    return [`## ${name}`, "", `Files: ${files}. ${about}`, "", "| column | type | nullable | meaning | example |", "| --- | --- | --- | --- | --- |", ...rows].join("\n");
-  });
+  const sections = OUTPUT_TABLES.map(({ name, files, schema, about }) => [`## ${name}`, "", `Files: ${files}. ${about}`, "", columnTableMarkdown(schema)].join("\n"));
   return [
     "# Data dictionary",
     "",
     "Generated from the zod schemas in `schemas/records.ts` by `make docs`; do not edit by hand.",
-    "Types are Arrow types: int32, float64 and utf8 (Parquet INT32, DOUBLE, BYTE_ARRAY/UTF8). In CSV a null is an empty field.",
+    "",
+    TYPES,
+    STAGE_NOTE,
     "",
     ...sections.flatMap((section) => [section, ""]),
+    METADATA,
     SPREADSHEETS,
     LOADING,
   ].join("\n");

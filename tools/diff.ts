@@ -1,11 +1,8 @@
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import path from "node:path";
+import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { tableFromIPC } from "apache-arrow";
-import type { z } from "zod";
-import { arrowSchema } from "../schemas/columns.js";
-import { occurrenceRowSchema, paragraphRowSchema } from "../schemas/records.js";
-import { isMain } from "../pipeline/runtime.js";
+import { readArrowTable } from "../pipeline/output/read.js";
+import type { ParagraphRow } from "../schemas/records.js";
+import { isMain } from "../pipeline/runtime/bundles.js";
 
 /**
  * What changed between two builds: paragraphs added and removed, paragraphs whose language
@@ -14,10 +11,6 @@ import { isMain } from "../pipeline/runtime.js";
  * (the first line and diff.json's `changed` say which); 2 on a missing or invalid OUT. With
  * --exit-code, like `git diff --exit-code`, a change exits 1.
  */
-
-type Row = Record<string, string | number | null>;
-
-export class InvalidBuildError extends Error {}
 
 export interface DatasetDiff {
   old: string;
@@ -30,40 +23,26 @@ export interface DatasetDiff {
   occurrencesRemoved: string[];
 }
 
-/** Reads one dataset's Arrow file, refusing it unless its columns and types are this version's. */
-function readDataset(outDir: string, name: string, schema: z.ZodObject): Row[] {
-  const file = path.join(outDir, `${name}.arrow`);
-  if (!existsSync(file)) throw new InvalidBuildError(`${file} is missing; is ${outDir} a build output (make build-dataset OUT=${outDir})?`);
-  let table;
-  try {
-    table = tableFromIPC(readFileSync(file));
-  } catch (error) {
-    throw new InvalidBuildError(`${file} is not a readable Arrow IPC file (${(error as Error).message}); rebuild it.`);
+interface Loaded {
+  paragraphs: Map<string, ParagraphRow>;
+  /** Each occurrence as a line of the report. */
+  occurrences: Set<string>;
+}
+
+function load(outDir: string): Loaded {
+  const paragraphs = new Map<string, ParagraphRow>();
+  for (const batch of readArrowTable(outDir, "paragraphs")) for (const row of batch) paragraphs.set(row.paragraphId, row);
+  const occurrences = new Set<string>();
+  for (const batch of readArrowTable(outDir, "occurrences")) {
+    for (const row of batch) occurrences.add(`${row.paragraphId} ${row.sourceFile}:${row.lineStart}-${row.lineEnd} bytes ${row.byteStart}-${row.byteEnd}`);
   }
-  const describe = (fields: ReadonlyArray<{ name: string; type: unknown }>) => fields.map((field) => `${field.name}:${String(field.type)}`).join(",");
-  if (describe(table.schema.fields) !== describe(arrowSchema(schema).fields)) {
-    throw new InvalidBuildError(`${file} has columns ${describe(table.schema.fields)}; this version expects ${describe(arrowSchema(schema).fields)}. Rebuild it.`);
-  }
-  return table.toArray().map((row) => ({ ...(row.toJSON() as Row) }));
+  return { paragraphs, occurrences };
 }
 
 export function diffBuilds(oldDir: string, newDir: string): DatasetDiff {
-  const load = (directory: string) => ({
-    paragraphs: new Map(readDataset(directory, "paragraphs", paragraphRowSchema).map((row) => [String(row.paragraph_id), row])),
-    occurrences: new Set(
-      readDataset(directory, "occurrences", occurrenceRowSchema).map(
-        (row) => `${row.paragraph_id} ${row.source_file}:${row.line_start}-${row.line_end} bytes ${row.byte_start}-${row.byte_end}`,
-      ),
-    ),
-  });
   const before = load(oldDir);
   const after = load(newDir);
-  const summary = (row: Row) => ({
-    paragraph_id: String(row.paragraph_id),
-    text: String(row.text),
-    source_file: String(row.source_file),
-    line_start: Number(row.line_start),
-  });
+  const summary = (row: ParagraphRow) => ({ paragraph_id: row.paragraphId, text: row.text, source_file: row.sourceFile, line_start: row.lineStart });
   const diff: DatasetDiff = {
     old: oldDir,
     new: newDir,
@@ -77,15 +56,8 @@ export function diffBuilds(oldDir: string, newDir: string): DatasetDiff {
   for (const [id, next] of after.paragraphs) {
     const previous = before.paragraphs.get(id);
     if (!previous) continue;
-    if (previous.language !== next.language) diff.languageChanged.push({ paragraph_id: id, old: String(previous.language), new: String(next.language) });
-    if (previous.episode_code !== next.episode_code) {
-      diff.episodeChanged.push({
-        paragraph_id: id,
-        old: previous.episode_code as string | null,
-        new: next.episode_code as string | null,
-        text: String(next.text),
-      });
-    }
+    if (previous.language !== next.language) diff.languageChanged.push({ paragraph_id: id, old: previous.language, new: next.language });
+    if (previous.episodeCode !== next.episodeCode) diff.episodeChanged.push({ paragraph_id: id, old: previous.episodeCode, new: next.episodeCode, text: next.text });
   }
   return diff;
 }

@@ -3,11 +3,12 @@ import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { parse } from "csv-parse/sync";
+import { openBuild } from "../pipeline/output/read.js";
 import { buildDataset } from "../pipeline/run.js";
-import { forTerminal } from "../pipeline/terminal.js";
+import { forTerminal } from "../pipeline/runtime/terminal.js";
 import { sha256Hex } from "../pipeline/text.js";
 import type { LinkQuality } from "../schemas/catalog.js";
-import { isMain } from "../pipeline/runtime.js";
+import { isMain } from "../pipeline/runtime/bundles.js";
 
 /**
  * Scores a build against hand labels (a gold.csv: source_file, line, language, episode,
@@ -51,23 +52,26 @@ export interface Tally {
 }
 
 export async function judgeBuild(outDir: string, goldFile: string): Promise<Judged[]> {
-  const csv = async (name: string) => parse(await readFile(path.join(outDir, name), "utf8"), { columns: true }) as Array<Record<string, string>>;
-  const paragraphs = new Map((await csv("paragraphs.csv")).map((row) => [row.paragraph_id!, row]));
-  const paragraphAt = new Map((await csv("occurrences.csv")).map((row) => [`${row.source_file}:${row.line_start}`, paragraphs.get(row.paragraph_id!)!]));
-  const gold = parse(await readFile(goldFile, "utf8"), { columns: true }) as GoldLine[];
-  return gold.map((label) => {
-    const row = paragraphAt.get(`${label.source_file}:${label.line}`);
-    if (!row) throw new Error(`${goldFile}: ${label.source_file} line ${label.line} is not the first line of any paragraph in ${outDir}; fix the label.`);
-    return {
-      label,
-      language: row.language!,
-      linked: row.episode_code || null,
-      score: row.episode_score ? Number(row.episode_score) : null,
-      runnerUp: row.episode_runner_up || null,
-      evidence: row.episode_evidence ?? "",
-      text: row.text!,
-    };
-  });
+  const build = await openBuild(outDir);
+  try {
+    const gold = parse(await readFile(goldFile, "utf8"), { columns: true }) as GoldLine[];
+    const paragraphs = await build.paragraphsStartingAt(gold.map((label) => ({ sourceFile: label.source_file, line: Number(label.line) })));
+    return gold.map((label, index) => {
+      const paragraph = paragraphs[index];
+      if (!paragraph) throw new Error(`${goldFile}: ${label.source_file} line ${label.line} is not the first line of any paragraph in ${outDir}; fix the label.`);
+      return {
+        label,
+        language: paragraph.language,
+        linked: paragraph.episodeCode,
+        score: paragraph.episodeScore,
+        runnerUp: paragraph.episodeRunnerUp,
+        evidence: paragraph.episodeEvidence ?? "",
+        text: paragraph.text,
+      };
+    });
+  } finally {
+    await build.close();
+  }
 }
 
 export function isRight(judged: Judged): boolean {

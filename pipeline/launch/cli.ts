@@ -1,8 +1,8 @@
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { BuildInterrupted, describeFailure } from "../errors.js";
-import type { ProgressSinks } from "../progress.js";
-import { forTerminal } from "../terminal.js";
+import type { ProgressSinks } from "../runtime/progress.js";
+import { forTerminal } from "../runtime/terminal.js";
 import { PipelineError } from "../validate.js";
 import { launchLocal, taskProcess } from "./local.js";
 import { launchSlurm, SLURM_DEFAULTS } from "./slurm.js";

@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { access, mkdir, open } from "node:fs/promises";
 import path from "node:path";
-import type { ProgressSinks } from "../progress.js";
+import type { ProgressSinks } from "../runtime/progress.js";
 import { completionMarker } from "../tasks/plan.js";
 import { PipelineError } from "../validate.js";
 import { describeTaskFailure } from "./task-log.js";

@@ -2,7 +2,7 @@ import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { BuildInterrupted } from "../errors.js";
-import type { ProgressSinks } from "../progress.js";
+import type { ProgressSinks } from "../runtime/progress.js";
 import type { StagePlan } from "../tasks/plan.js";
 import { PipelineError } from "../validate.js";
 import type { LaunchSummary } from "./local.js";

@@ -1,5 +1,5 @@
 import { open } from "node:fs/promises";
-import { forTerminal } from "../terminal.js";
+import { forTerminal } from "../runtime/terminal.js";
 import { taskLogPath } from "./work.js";
 
 /** How much of a log's end is read for its last line: a task's one-line error is far shorter. */

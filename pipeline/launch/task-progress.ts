@@ -1,4 +1,4 @@
-import { PLAIN_INTERVAL_MS, type ProgressSinks } from "../progress.js";
+import { PLAIN_INTERVAL_MS, type ProgressSinks } from "../runtime/progress.js";
 import type { StagePlan } from "../tasks/plan.js";
 
 /**

@@ -1,6 +1,6 @@
 import { access, readdir, readFile } from "node:fs/promises";
 import path from "node:path";
-import { parseJsonFile } from "../json-file.js";
+import { parseJsonFile } from "../runtime/json-file.js";
 import { buildPlanSchema, completionMarker, type BuildPlan, type StagePlan } from "../tasks/plan.js";
 import { PipelineError } from "../validate.js";
 

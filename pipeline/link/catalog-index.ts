@@ -1,8 +1,7 @@
 import { allTerms, type Catalog } from "../../schemas/catalog.js";
-import { SubstringFinder } from "../char-trie.js";
 import { foldForMatching } from "../text.js";
 import { PhraseMatcher } from "./phrase-matcher.js";
-import { MIN_STEM_LENGTH, TermMatcher } from "./term-matcher.js";
+import { TermMatcher } from "./term-matcher.js";
 
 /**
  * The catalog as the linker searches it. Every episode is a set of features: its titles, its
@@ -121,10 +120,30 @@ export function indexCatalog(catalog: Catalog): CatalogIndex {
       documentFrequency.set(term, (documentFrequency.get(term) ?? 0) + 1);
     }
   }
+  // The leads' names carry no evidence, but they are in the matcher so that a shorter
+  // term cannot match inside one ("mira" inside "Miranda").
+  const leadNames = catalog.characters.filter((character) => character.lead).flatMap((character) => character.variants.map(foldTerm));
+  // A title is a fixed phrase; other phrases of several words may be inflected and reordered,
+  // unless their words are mostly short (Vietnamese syllables, "a drawer"): short words are
+  // everywhere, and only their order makes them a phrase.
+  const titleTerms = new Set(featuresPerEpisode.flatMap((features) => features.filter((feature) => feature.kind === FeatureKind.Title).flatMap((feature) => feature.terms)));
+  const isLoosePhrase = (term: string) => {
+    if (!term.includes(" ") || SCRIPTS_WITHOUT_SPACES.test(term) || titleTerms.has(term)) return false;
+    const words = term.split(" ");
+    return words.filter((word) => word.length >= MIN_LOOSE_WORD_LENGTH).length * 2 > words.length;
+  };
+  const everyTerm = [...new Set(featuresPerEpisode.flatMap((features) => features.flatMap((feature) => feature.terms)))].filter((term) => term !== "");
+  const matcher = new TermMatcher([...new Set([...everyTerm.filter((term) => !isLoosePhrase(term)), ...leadNames])]);
+  const phraseMatcher = new PhraseMatcher(everyTerm.filter(isLoosePhrase));
   const backgroundOf = anchorBackground(
-    episodes.map((episode) => episode.synopsis),
-    featuresPerEpisode.map((features) => features.filter((feature) => feature.kind === FeatureKind.Anchor).map((feature) => feature.terms)),
+    episodes.map((episode) => foldForMatching(episode.synopsis)),
     featuresPerEpisode.map((features) => features.flatMap((feature) => feature.terms)),
+    (folded) => {
+      const found = new Set<string>();
+      matcher.forEachMatch(folded, (term) => found.add(matcher.terms[term]!), true);
+      for (const phrase of phraseMatcher.find(folded)) found.add(phraseMatcher.phrases[phrase]!);
+      return found;
+    },
   );
 
   // All episodes' features in one sequence, so that scoring keeps its per-feature state in flat arrays.
@@ -150,20 +169,6 @@ export function indexCatalog(catalog: Catalog): CatalogIndex {
     }
   });
 
-  // The leads' names carry no evidence, but they are in the matcher so that a shorter
-  // term cannot match inside one ("mira" inside "Miranda").
-  const leadNames = catalog.characters.filter((character) => character.lead).flatMap((character) => character.variants.map(foldTerm));
-  // A title is a fixed phrase; other phrases of several words may be inflected and reordered,
-  // unless their words are mostly short (Vietnamese syllables, "a drawer"): short words are
-  // everywhere, and only their order makes them a phrase.
-  const titleTerms = new Set(featuresPerEpisode.flatMap((features) => features.filter((feature) => feature.kind === FeatureKind.Title).flatMap((feature) => feature.terms)));
-  const isLoosePhrase = (term: string) => {
-    if (!term.includes(" ") || SCRIPTS_WITHOUT_SPACES.test(term) || titleTerms.has(term)) return false;
-    const words = term.split(" ");
-    return words.filter((word) => word.length >= MIN_LOOSE_WORD_LENGTH).length * 2 > words.length;
-  };
-  const matcher = new TermMatcher([...new Set([...[...postings.keys()].filter((term) => !isLoosePhrase(term)), ...leadNames])]);
-  const phraseMatcher = new PhraseMatcher([...postings.keys()].filter(isLoosePhrase));
   const kindsOfCueTerm = new Map<string, Set<string>>();
   for (const cue of catalog.nonEpisodeCues) {
     for (const term of allTerms(cue.terms).map(foldTerm)) kindsOfCueTerm.set(term, (kindsOfCueTerm.get(term) ?? new Set()).add(cue.kind));
@@ -188,23 +193,19 @@ export function indexCatalog(catalog: Catalog): CatalogIndex {
  * episode, so an anchor whose words also occur in the synopses of episodes that do not list
  * them names something common. An anchor's terms are one thing in several languages, so what
  * the English synopses show for one of its terms holds for all of them: the anchor's
- * background is the most such episodes any term has.
+ * background is the most such episodes any term has. Terms are found in the synopses by the
+ * linker's own matchers, by the rules that find them in paragraphs.
  */
-function anchorBackground(synopses: string[], anchorTermsPerEpisode: string[][][], termsPerEpisode: string[][]): (terms: string[]) => number {
+function anchorBackground(foldedSynopses: string[], termsPerEpisode: string[][], termsIn: (folded: string) => Set<string>): (terms: string[]) => number {
   const listedIn = new Map<string, Set<number>>();
   termsPerEpisode.forEach((terms, episodeIndex) => {
     for (const term of terms) listedIn.set(term, (listedIn.get(term) ?? new Set()).add(episodeIndex));
   });
-  const wordStartOf = (term: string) => (term.length < MIN_STEM_LENGTH ? ` ${term} ` : ` ${term}`);
-  // Every anchor term against every synopsis: found in one pass per synopsis, not a search per term.
-  const anchorTerms = anchorTermsPerEpisode.flat(2);
-  const wordStartFinder = new SubstringFinder([...new Set(anchorTerms.map(wordStartOf))]);
   const synopsesWith = new Map<string, number[]>();
-  synopses.forEach((synopsis, episodeIndex) => {
-    for (const wordStart of wordStartFinder.find(foldForMatching(synopsis))) synopsesWith.set(wordStart, [...(synopsesWith.get(wordStart) ?? []), episodeIndex]);
+  foldedSynopses.forEach((synopsis, episodeIndex) => {
+    for (const term of termsIn(synopsis)) synopsesWith.set(term, [...(synopsesWith.get(term) ?? []), episodeIndex]);
   });
-  return (terms) =>
-    Math.max(0, ...terms.map((term) => (synopsesWith.get(wordStartOf(term)) ?? []).filter((episodeIndex) => !listedIn.get(term)?.has(episodeIndex)).length));
+  return (terms) => Math.max(0, ...terms.map((term) => (synopsesWith.get(term) ?? []).filter((episodeIndex) => !listedIn.get(term)?.has(episodeIndex)).length));
 }
 
 function namesAnEpisode(foldedTitle: string): boolean {

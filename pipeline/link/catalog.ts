@@ -3,7 +3,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { z } from "zod";
 import { seasonFileSchema, seriesFileSchema, type Catalog } from "../../schemas/catalog.js";
-import { parseJsonFile } from "../json-file.js";
+import { parseJsonFile } from "../runtime/json-file.js";
 import { sha256Hex } from "../text.js";
 import { PipelineError } from "../validate.js";
 

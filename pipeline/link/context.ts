@@ -36,8 +36,8 @@ export interface BlobSequence {
  * confidently linked neighbours (first-pass decisions, CONTEXT_REACH lines either side)
  * lend to the episodes they predict for it, given the blob's reading order, which is read
  * from the whole sequence once. Contributions of different neighbours add up. A paragraph
- * repeated next to itself lends nothing to itself. Blob-local, so each blob's context is
- * computed (and cached) alone.
+ * repeated next to itself lends nothing to itself. Blob-local: the global phase
+ * (engine/context.ts) computes it for each blob's sequence apart from the others.
  */
 export function contextWithinBlob({ paragraphOrdinals, firstPassPositions, firstPassScores }: BlobSequence): (at: number) => ContextBonus {
   const { direction, advanceRate } = readingOrder(paragraphOrdinals.length, (at) => firstPassPositions[paragraphOrdinals[at]!]!);

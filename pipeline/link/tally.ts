@@ -25,7 +25,7 @@ export class EpisodeTally {
           title: episode.title,
           airDate: episode.airDate,
           paragraphCount: byLanguage.reduce((sum, [, count]) => sum + count, 0),
-          paragraphsByLanguage: byLanguage.length === 0 ? null : byLanguage.map(([language, count]) => `${language}:${count}`).join(" "),
+          paragraphsByLanguage: byLanguage.map(([language, paragraphs]) => ({ language, paragraphs })),
         };
       });
   }

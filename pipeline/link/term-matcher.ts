@@ -1,4 +1,4 @@
-import { CharacterTrie } from "../char-trie.js";
+import { CharacterTrie } from "./char-trie.js";
 
 /** Terms shorter than this must match a whole word; longer ones are stems. */
 export const MIN_STEM_LENGTH = 4;

@@ -1,32 +1,17 @@
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
 import { readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchSlurm, type SlurmOptions } from "../../pipeline/launch/slurm.js";
 import type { WorkPlan } from "../../pipeline/launch/work.js";
+import { findCluster } from "./cluster.js";
 import { FAKE_TASK_COMMAND, prepareWork, runsOf, taskRecords, THREE_STAGES } from "./fake-plan.js";
 
 /**
- * The Slurm launcher against a real cluster, with the fake task: runs when `sinfo` finds a node
- * that takes jobs (make cluster-up starts one on this machine; make test-cluster runs this file
- * with REQUIRE_CLUSTER=1, which turns a missing cluster into a failure instead of a skip).
+ * The Slurm launcher against a real cluster, with the fake task (tests/launch/cluster.ts says when
+ * it runs).
  */
 const cluster = findCluster();
-if (!cluster.up && process.env.REQUIRE_CLUSTER === "1") throw new Error(`REQUIRE_CLUSTER=1 but ${cluster.why}`);
-if (!cluster.up) console.warn(`Slurm cluster tests skipped: ${cluster.why}; make test-cluster brings a cluster up and runs them`);
-
-function findCluster(): { up: boolean; why: string } {
-  // Without a configuration Slurm's commands would look for a controller in DNS: never ask the network.
-  const conf = process.env.SLURM_CONF ?? "/etc/slurm/slurm.conf";
-  if (!existsSync(conf)) return { up: false, why: `there is no Slurm configuration (${conf})` };
-  const sinfo = spawnSync("sinfo", ["--noheader", "--Node", "--format=%T"], { encoding: "utf8", timeout: 15_000 });
-  const code = (sinfo.error as NodeJS.ErrnoException | undefined)?.code;
-  if (code) return { up: false, why: code === "ENOENT" ? "Slurm's commands are not installed (no sinfo)" : `sinfo did not answer (${code})` };
-  if (sinfo.status !== 0) return { up: false, why: `no Slurm cluster answers (sinfo: ${sinfo.stderr.trim().split("\n")[0]})` };
-  if (!/^(idle|mixed|allocated)/m.test(sinfo.stdout)) return { up: false, why: `no node of the Slurm cluster takes jobs (sinfo: ${sinfo.stdout.trim() || "no nodes"})` };
-  return { up: true, why: "" };
-}
 
 /** Each task sleeps this long, so that tasks of one stage overlap and an early start would show. */
 const TASK_MS = "400";

@@ -1,27 +1,28 @@
 import { mkdir, readdir, readFile, rm, truncate, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import type { AnalyzedOccurrence } from "../../pipeline/analyze.js";
-import { AnalysisCache, CACHE_TAG } from "../../pipeline/cache.js";
+import type { ShardRow } from "../../schemas/shard.js";
+import { AnalysisCache, CACHE_TAG } from "../../pipeline/cache/cache.js";
 import { build, deadPid, project, tempFolder, tree } from "./fixtures.js";
 
 /** Every committed entry file in a cache folder. */
 async function entries(cacheDir: string): Promise<string[]> {
   const files: string[] = [];
   for (const shard of (await readdir(cacheDir)).filter((name) => /^[0-9a-f]{2}$/.test(name))) {
-    for (const name of await readdir(path.join(cacheDir, shard))) if (name.endsWith(".v8")) files.push(path.join(cacheDir, shard, name));
+    for (const name of await readdir(path.join(cacheDir, shard))) if (name.endsWith(".parquet")) files.push(path.join(cacheDir, shard, name));
   }
   return files.sort();
 }
 
-const occurrence: AnalyzedOccurrence = { lineStart: 1, lineEnd: 1, byteStart: 0, byteEnd: 5, paragraphId: "a".repeat(16) };
-const trailer = { blob: { blobSha256: "f".repeat(64), sizeBytes: 5, bomStripped: false }, lineRejects: [], context: { offsets: new Int32Array([0]), positions: new Int16Array(0), bonuses: new Float64Array(0) } };
+const nothing = { text: null, language: null, languageScore: null, evidence: null, firstPass: null, firstPassScore: null, bandKeys: null, deletionKeys: null, keyCharacters: null, shingles: null, words: null };
+const occurrence: ShardRow = { ordinal: 0, lineStart: 1, lineEnd: 1, byteStart: 0, byteEnd: 5, paragraphId: "a".repeat(16), ...nothing };
+const record = { blob: { blobSha256: "f".repeat(64), sizeBytes: 5, bomStripped: false }, lineRejects: [] };
 
 async function writeEntry(cache: AnalysisCache, blobSha256: string): Promise<string> {
   const key = cache.keyOf(blobSha256);
   const entry = await cache.create(key);
   await entry.append([occurrence]);
-  await entry.commit(trailer);
+  await entry.commit(record);
   return key;
 }
 
@@ -83,16 +84,17 @@ describe("the cache touches only its own folder and entries", () => {
 });
 
 describe("a damaged cache entry is never trusted and never fatal", () => {
-  it("[11.5a] finds a flipped byte in a cached text, analyses the blob again, says so in one line and publishes the true text", async () => {
+  it("[11.5a] finds a flipped byte in a cached entry, analyses the blob again, says so in one line and publishes the true text", async () => {
     const { root, raw, out } = await project();
     const cacheDir = path.join(root, "cache");
     await build({ rawDir: raw, outDir: out, cacheDir });
+    // The entry of a.txt, the blob that says "Carrie Bradshaw": one byte in the middle of its Parquet file flipped.
     const damaged = [];
     for (const file of await entries(cacheDir)) {
+      const record = JSON.parse(await readFile(file.replace(/\.parquet$/, ".json"), "utf8")) as { blob: { sizeBytes: number } };
+      if (record.blob.sizeBytes !== (await readFile(path.join(raw, "a.txt"))).length) continue;
       const bytes = await readFile(file);
-      const at = bytes.indexOf("Carrie");
-      if (at === -1) continue;
-      bytes.write("K", at, "latin1");
+      bytes[bytes.length >> 1]! ^= 0x20;
       await writeFile(file, bytes);
       damaged.push(file);
     }
@@ -101,7 +103,7 @@ describe("a damaged cache entry is never trusted and never fatal", () => {
     const again = await build({ rawDir: raw, outDir: path.join(root, "again"), cacheDir, log: (line) => lines.push(line) });
     expect(again.blobsAnalysed).toBe(1);
     expect(lines.filter((line) => line.includes("was damaged"))).toEqual([
-      `cache entry ${damaged[0]} was damaged (its checksum does not match its bytes); a.txt was analysed again`,
+      `cache entry ${damaged[0]} was damaged (its Parquet file does not match its checksum); a.txt was analysed again`,
     ]);
     const paragraphs = await readFile(path.join(root, "again", "paragraphs.csv"), "utf8");
     expect(paragraphs).toContain("Carrie Bradshaw");
@@ -112,14 +114,18 @@ describe("a damaged cache entry is never trusted and never fatal", () => {
   it("[11.5b] reports zero-byte, truncated and garbled entries as damaged, and a build over them succeeds", async () => {
     const cache = await AnalysisCache.openFolder(path.join(await tempFolder(), "cache"), "v1");
     const key = await writeEntry(cache, "3".repeat(64));
-    const file = cache.entryPath(key);
+    const [file, recordFile] = [cache.entryPath(key), cache.recordPath(key)];
     const whole = await readFile(file);
     await writeFile(file, whole.subarray(0, whole.length - 10));
-    expect(await cache.check(key)).toEqual({ damaged: "its footer is not a cache footer" });
-    await writeFile(file, "garbage that is long enough to hold a footer of forty-eight bytes....");
-    expect(await cache.check(key)).toEqual({ damaged: "its footer is not a cache footer" });
+    expect(await cache.check(key)).toEqual({ damaged: "its Parquet file does not match its checksum" });
     await truncate(file, 0);
-    expect(await cache.check(key)).toEqual({ damaged: "it is empty" });
+    expect(await cache.check(key)).toEqual({ damaged: "its Parquet file does not match its checksum" });
+    await rm(file);
+    expect(await cache.check(key)).toEqual({ damaged: "its Parquet file is missing" });
+    await writeFile(recordFile, "garbage");
+    expect(await cache.check(key)).toEqual({ damaged: "its record is not a cache record" });
+    await truncate(recordFile, 0);
+    expect(await cache.check(key)).toEqual({ damaged: "its record is not a cache record" });
 
     const { root, raw, out } = await project();
     const cacheDir = path.join(root, "cache");
@@ -128,7 +134,7 @@ describe("a damaged cache entry is never trusted and never fatal", () => {
     const lines: string[] = [];
     const rebuilt = await build({ rawDir: raw, outDir: path.join(root, "again"), cacheDir, log: (line) => lines.push(line) });
     expect(rebuilt.blobsAnalysed).toBe(2);
-    expect(lines.filter((line) => line.includes("was damaged (it is empty)"))).toHaveLength(2);
+    expect(lines.filter((line) => line.includes("was damaged (its Parquet file does not match its checksum)"))).toHaveLength(2);
   });
 
   it("[11.5c] writes an entry under a temporary name and renames it when complete; half-written entries of gone processes are removed, others kept", async () => {
@@ -137,15 +143,18 @@ describe("a damaged cache entry is never trusted and never fatal", () => {
     const entry = await cache.create(key);
     await entry.append([occurrence]);
     const shard = path.dirname(cache.entryPath(key));
-    expect(await readdir(shard)).toEqual([expect.stringMatching(new RegExp(`^${key}\\.v8\\.${process.pid}-\\d+\\.tmp$`))]);
+    expect(await readdir(shard)).toEqual([expect.stringMatching(new RegExp(`^${key}\\.${process.pid}-\\d+\\.tmp\\.parquet$`))]);
     expect(await cache.check(key)).toBe("missing");
-    await entry.commit(trailer);
-    expect(await readdir(shard)).toEqual([`${key}.v8`]);
+    await entry.commit(record);
+    expect((await readdir(shard)).sort()).toEqual([`${key}.json`, `${key}.parquet`]);
 
-    const [gone, alive] = [`${key}.v8.${deadPid()}-1.tmp`, `${key}.v8.${process.ppid}-1.tmp`];
+    const [gone, alive] = [`${key}.${deadPid()}-1.tmp.parquet`, `${key}.${process.ppid}-1.tmp.json`];
     await writeFile(path.join(shard, gone), "half");
     await writeFile(path.join(shard, alive), "half");
-    await cache.clearTemporaryEntries();
-    expect((await readdir(shard)).sort()).toEqual([`${key}.v8`, alive].sort());
+    // A task clears only its own; the build, at its start, those of processes that are gone too.
+    await cache.clearTemporaryEntries("own");
+    expect((await readdir(shard)).sort()).toEqual([`${key}.json`, `${key}.parquet`, alive, gone].sort());
+    await cache.clearTemporaryEntries("own-and-dead");
+    expect((await readdir(shard)).sort()).toEqual([`${key}.json`, `${key}.parquet`, alive].sort());
   });
 });

@@ -3,9 +3,9 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { describeFailure } from "../../pipeline/errors.js";
 import { resolvePlaces } from "../../pipeline/places.js";
-import { WorkerPool } from "../../pipeline/pool.js";
-import { parseThreads, workerCount } from "../../pipeline/run.js";
-import { SpillFile } from "../../pipeline/spill.js";
+import { WorkerPool } from "../../pipeline/runtime/pool.js";
+import { parseThreads } from "../../pipeline/run.js";
+import { workerCount } from "../../pipeline/tasks/blob-tasks.js";
 import { PipelineError } from "../../pipeline/validate.js";
 import { build, project, runCli, tempFolder, tree } from "./fixtures.js";
 
@@ -83,15 +83,7 @@ describe("every error a user can cause is one line: what, where, what to do", ()
   });
 
   it("[11.12e] a full disk names the file and what to do, not a bare `ENOSPC write`", () => {
-    const spill = new SpillFile("/dev/full", (length) => new Float64Array(length));
-    let thrown: unknown;
-    try {
-      for (let value = 0; value < 1 << 16; value++) spill.push(value);
-    } catch (error) {
-      thrown = error;
-    }
-    spill.close();
-    expect(describeFailure(thrown, false)).toBe(
+    expect(describeFailure(systemError("ENOSPC", "write", "/dev/full"), false)).toBe(
       "build failed: write /dev/full failed (ENOSPC): no space left on the device: free space there, or point TMPDIR, OUT or CACHE at a disk with room, and build again",
     );
   });

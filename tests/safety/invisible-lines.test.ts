@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { buildDataset } from "../../pipeline/run.js";
-import { splitBlob } from "../../pipeline/split.js";
+import { splitBlob } from "../../pipeline/ingest/split.js";
 import { tempTree, scannedBlob } from "../helpers.js";
 import { readCsvRows } from "../readers.js";
 

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { identifyLanguage, loadLanguageIdentifier, type LanguageIdentifier } from "../../pipeline/language.js";
+import { identifyLanguage, loadLanguageIdentifier, type LanguageIdentifier } from "../../pipeline/analyze/language.js";
 import { buildDataset } from "../../pipeline/run.js";
 import { normalizeText } from "../../pipeline/text.js";
 import { languageFields, paragraphRowSchema } from "../../schemas/records.js";

@@ -3,10 +3,10 @@ import os from "node:os";
 import { mkdir, readdir, readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { AnalysisCache } from "../../pipeline/cache.js";
-import { Lock } from "../../pipeline/lock.js";
+import { AnalysisCache } from "../../pipeline/cache/cache.js";
+import { Lock } from "../../pipeline/runtime/lock.js";
 import { resolvePlaces } from "../../pipeline/places.js";
-import { ScratchDirectory } from "../../pipeline/spill.js";
+import { ScratchDirectory } from "../../pipeline/runtime/scratch.js";
 import { generateCorpus } from "../../tools/corpus.js";
 import { build, deadPid, project, runCli, startCli, tempFolder, tree } from "./fixtures.js";
 
@@ -70,7 +70,7 @@ describe("leftovers of killed builds", () => {
     await mkdir(path.join(root, ".out.staging"));
     await writeFile(path.join(root, ".out.staging", ".satc-build"), await readFile(path.join(out, ".satc-build")));
     const shard = (await readdir(path.join(root, ".out.cache"))).find((name) => name.length === 2)!;
-    await writeFile(path.join(root, ".out.cache", shard, `${"0".repeat(64)}.v8.${dead}-1.tmp`), "half");
+    await writeFile(path.join(root, ".out.cache", shard, `${"0".repeat(64)}.${dead}-1.tmp.parquet`), "half");
 
     const summary = await build({ rawDir: raw, outDir: out });
     expect(summary.upToDate).toBe(true);
@@ -78,7 +78,7 @@ describe("leftovers of killed builds", () => {
     expect(remaining).not.toContain(path.basename(killedScratch));
     expect(remaining).toContain(path.basename(lookAlike));
     expect((await readdir(root)).sort()).toEqual([".out.cache", "out", "raw"]);
-    expect((await readdir(path.join(root, ".out.cache", shard))).every((name) => name.endsWith(".v8"))).toBe(true);
+    expect((await readdir(path.join(root, ".out.cache", shard))).filter((name) => name.includes(".tmp."))).toEqual([]);
   });
 
   it("[11.11d] puts back the previous OUT when a kill fell between the two renames of the swap", async () => {

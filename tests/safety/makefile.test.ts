@@ -69,6 +69,12 @@ describe("the Makefile passes values as text, never as commands", () => {
     const [out, raw] = await make("notebook", { OUT: v("OUT"), RAW: v("RAW"), JUPYTER: path.join(root, "bin", "jupyter") });
     expect([out, raw]).toEqual([path.resolve(v("OUT")), path.resolve(v("RAW"))]);
     expect(await readdir(traps)).toEqual([]);
+    const cluster = { LAUNCHER: v("LAUNCHER"), WORK: v("WORK"), PARTITIONS: v("PARTITIONS"), CPUS_PER_TASK: v("CPUS_PER_TASK"), MEM: v("MEM"), SLURM_PARTITION: v("SLURM_PARTITION"), TIME_LIMIT: v("TIME_LIMIT") };
+    expect(await make("build-dataset", cluster)).toEqual([
+      "dist/run.mjs", "--raw", "raw", "--out", "out", "--partitions", v("PARTITIONS"), "--launcher", v("LAUNCHER"), "--work", v("WORK"),
+      "--cpus-per-task", v("CPUS_PER_TASK"), "--mem", v("MEM"), "--slurm-partition", v("SLURM_PARTITION"), "--time", v("TIME_LIMIT"),
+    ]);
+    expect(await readdir(traps)).toEqual([]);
     // Defaults still apply when nothing is given.
     expect(await make("build-dataset", {})).toEqual(["dist/run.mjs", "--raw", "raw", "--out", "out"]);
     const notebook = spawnSync("make", ["--no-print-directory", "--dry-run", "notebook"], { encoding: "utf8" });

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { buildDataset, type BuildSummary } from "../../pipeline/run.js";
-import { forTerminal } from "../../pipeline/terminal.js";
+import { forTerminal } from "../../pipeline/runtime/terminal.js";
 import { explain } from "../../tools/explain.js";
 import { renderDataDictionary } from "../../tools/data-dictionary.js";
 import { tempTree } from "../helpers.js";

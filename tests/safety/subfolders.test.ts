@@ -1,7 +1,7 @@
 import { chmod, mkdir, readdir, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { listRawFiles, readRawFile, type ReadDirectory } from "../../pipeline/ingest.js";
+import { listRawFiles, readRawFile, type ReadDirectory } from "../../pipeline/ingest/ingest.js";
 import { buildDataset } from "../../pipeline/run.js";
 import { tempTree } from "../helpers.js";
 

@@ -7,11 +7,11 @@ describe("docs/DATA.md", () => {
     expect(readFileSync(DATA_DICTIONARY_PATH, "utf8")).toBe(renderDataDictionary());
   });
 
-  it("documents every output column with a meaning and an example", () => {
+  it("documents every output column with its stage, a meaning and an example", () => {
     const rows = renderDataDictionary()
       .split("\n")
       .filter((line) => line.startsWith("| `"));
     expect(rows.length).toBeGreaterThan(25);
-    for (const row of rows) expect(row.split("|").map((cell) => cell.trim()).filter(Boolean), row).toHaveLength(5);
+    for (const row of rows) expect(row.split("|").map((cell) => cell.trim()).filter(Boolean), row).toHaveLength(6);
   });
 });
