@@ -40,7 +40,7 @@ export interface BuildOptions extends ProgressSinks {
   cacheDir?: string;
   /** Worker threads for the per-blob stage; defaults to one per core, and is capped (`workerCount`). */
   threads?: number;
-  /** Tasks per partitioned stage, and blob groups on Slurm (default 1 locally, 4 on Slurm); the outputs do not depend on it. */
+  /** Tasks per partitioned stage, and blob groups on Slurm (default `defaultPartitions`); the outputs do not depend on it. */
   partitions?: number;
   /** Where the tasks run: in this process (the default), or as Slurm job arrays (pipeline/launch/slurm.ts). */
   launcher?: "local" | "slurm";
@@ -128,7 +128,7 @@ async function buildInPlaces(options: BuildOptions, places: Places, listing: Raw
   }
   const stats = await Promise.all(listing.files.map((file) => lstat(absolutePathOf(places.raw, file.path), { bigint: true }).catch(() => null)));
   const sizes = stats.map((stat) => Number(stat?.size ?? 0));
-  const partitions = options.partitions ?? (launcher === "slurm" ? SLURM_PARTITIONS : 1);
+  const partitions = options.partitions ?? defaultPartitions(sizes.reduce((sum, size) => sum + size, 0), launcher);
   const build: BuildWork = {
     packageVersion: PACKAGE_VERSION,
     codeVersion: await codeVersion(TASK_ENTRY),
@@ -182,8 +182,16 @@ async function buildInPlaces(options: BuildOptions, places: Places, listing: Raw
   return summary;
 }
 
-/** Tasks per partitioned stage on Slurm unless PARTITIONS says otherwise. */
-const SLURM_PARTITIONS = 4;
+/**
+ * Tasks per partitioned stage unless PARTITIONS says otherwise: one per 64 MiB of RAW, so that
+ * each task's share of the global phase fits DuckDB's memory (the 1 GB corpus in one partition
+ * did not fit 4 GiB), and at least four on Slurm, whose tasks are the unit of parallelism.
+ */
+export function defaultPartitions(rawBytes: number, launcher: "local" | "slurm"): number {
+  return Math.min(MAX_PARTITIONS, Math.max(launcher === "slurm" ? 4 : 1, Math.ceil(rawBytes / BYTES_PER_PARTITION)));
+}
+
+const BYTES_PER_PARTITION = 64 * 1024 ** 2;
 
 /**
  * LAUNCHER=local: every task in this process, one after another, skipping those WORK records as

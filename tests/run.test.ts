@@ -4,7 +4,7 @@ import { cp, mkdtemp } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { buildDataset, type BuildSummary } from "../pipeline/run.js";
+import { buildDataset, defaultPartitions, type BuildSummary } from "../pipeline/run.js";
 import { generateCorpus } from "../tools/corpus.js";
 import { readCsvRows } from "./readers.js";
 
@@ -146,5 +146,14 @@ describe("parallel and incremental builds", () => {
     const repaired = await build(out, cache);
     expect(repaired).toMatchObject({ upToDate: false, blobsAnalysed: 0 });
     for (const [name, bytes] of Object.entries(before)) expect(readFileSync(path.join(out, name)).equals(bytes), name).toBe(true);
+  });
+});
+
+describe("the default number of partitions", () => {
+  it("is one per 64 MiB of RAW, at least one locally and four on Slurm, at most MAX_PARTITIONS", () => {
+    const MiB = 1024 ** 2;
+    expect([0, 64 * MiB, 64 * MiB + 1, 1024 * MiB].map((bytes) => defaultPartitions(bytes, "local"))).toEqual([1, 1, 2, 16]);
+    expect([0, 10 * MiB, 1024 * MiB].map((bytes) => defaultPartitions(bytes, "slurm"))).toEqual([4, 4, 16]);
+    expect(defaultPartitions(1024 ** 4, "local")).toBe(4096);
   });
 });
