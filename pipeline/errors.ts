@@ -1,3 +1,4 @@
+import { forTerminal } from "./runtime/terminal.js";
 import { PipelineError } from "./validate.js";
 
 /** The build was stopped by a signal; it removed what it had begun and exits 128 + the signal's number. */
@@ -12,6 +13,25 @@ export class BuildInterrupted extends PipelineError {
 }
 
 const SIGNAL_NUMBERS = { SIGINT: 2, SIGTERM: 15 } as const;
+
+/** For a command line: a signal that SIGINT or SIGTERM aborts with a BuildInterrupted; a second signal exits at once. */
+export function abortOnSignals(): AbortSignal {
+  const interruption = new AbortController();
+  const interrupt = (signal: "SIGINT" | "SIGTERM") => {
+    const reason = new BuildInterrupted(signal);
+    if (interruption.signal.aborted) process.exit(reason.exitCode);
+    interruption.abort(reason);
+  };
+  process.on("SIGINT", interrupt).on("SIGTERM", interrupt);
+  return interruption.signal;
+}
+
+/** A command line's failure: one line through `write` (the stack trace with DEBUG=1), and the exit code. */
+export function reportFailure(error: unknown, write: (line: string) => void): number {
+  // The one line may quote file names and text from RAW; a stack trace is for developers.
+  write(process.env.DEBUG === "1" ? describeFailure(error, true) : forTerminal(describeFailure(error, false)));
+  return error instanceof BuildInterrupted ? error.exitCode : 1;
+}
 
 /** What to do about a system error, by its code. */
 const advice: Record<string, string> = {

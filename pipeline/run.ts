@@ -8,7 +8,7 @@ import { manifestSchema, type Manifest } from "../schemas/manifest.js";
 import { rejectSchema, type Reject } from "../schemas/records.js";
 import { globalWorkSchema, type BuildWork, type GlobalWork } from "../schemas/work.js";
 import { AnalysisCache, analysisVersionOf } from "./cache/cache.js";
-import { BuildInterrupted, describeFailure } from "./errors.js";
+import { abortOnSignals, BuildInterrupted, reportFailure } from "./errors.js";
 import { absolutePathOf, listRawFiles, type RawListing } from "./ingest/ingest.js";
 import { languageModelVersion } from "./analyze/language.js";
 import type { Assessment } from "./link/decide.js";
@@ -265,13 +265,7 @@ function parseMemory(text: string): string {
  * begun, and exit 130 or 143. A second signal exits at once.
  */
 async function main(): Promise<number> {
-  const interruption = new AbortController();
-  const interrupt = (signal: "SIGINT" | "SIGTERM") => {
-    const reason = new BuildInterrupted(signal);
-    if (interruption.signal.aborted) process.exit(reason.exitCode);
-    interruption.abort(reason);
-  };
-  process.on("SIGINT", interrupt).on("SIGTERM", interrupt);
+  const interrupted = abortOnSignals();
   const toStderr = (line: string) => process.stderr.write(`${line}\n`);
   try {
     const { values } = parseArgs({
@@ -308,20 +302,17 @@ async function main(): Promise<number> {
       },
       log: toStderr,
       ...(process.stderr.isTTY && { status: (line: string) => process.stderr.write(`\r\x1b[K${line}`) }),
-      signal: interruption.signal,
+      signal: interrupted,
     });
     if (values.timings) await writeFile(values.timings, `${JSON.stringify({ blobsAnalysed: summary.blobsAnalysed, upToDate: summary.upToDate, stages: summary.stages })}\n`);
-    if (interruption.signal.aborted) {
-      const { signal, exitCode } = interruption.signal.reason as BuildInterrupted;
+    if (interrupted.aborted) {
+      const { signal, exitCode } = interrupted.reason as BuildInterrupted;
       toStderr(`${signal} came after OUT was published; OUT is complete`);
       return exitCode;
     }
     return 0;
   } catch (error) {
-    const debug = process.env.DEBUG === "1";
-    // The one line may quote file names and text from RAW; a stack trace is for developers.
-    toStderr(debug ? describeFailure(error, true) : forTerminal(describeFailure(error, false)));
-    return error instanceof BuildInterrupted ? error.exitCode : 1;
+    return reportFailure(error, toStderr);
   }
 }
 

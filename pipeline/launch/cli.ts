@@ -1,8 +1,7 @@
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import { BuildInterrupted, describeFailure } from "../errors.js";
+import { abortOnSignals, reportFailure } from "../errors.js";
 import type { ProgressSinks } from "../runtime/progress.js";
-import { forTerminal } from "../runtime/terminal.js";
 import { PipelineError } from "../validate.js";
 import { launchLocal, taskProcess } from "./local.js";
 import { launchSlurm, SLURM_DEFAULTS } from "./slurm.js";
@@ -57,22 +56,14 @@ export async function launchFromArgs(args: string[], sinks: ProgressSinks, signa
  * 143; a second signal exits at once.
  */
 async function main(): Promise<number> {
-  const interruption = new AbortController();
-  const interrupt = (signal: "SIGINT" | "SIGTERM") => {
-    const reason = new BuildInterrupted(signal);
-    if (interruption.signal.aborted) process.exit(reason.exitCode);
-    interruption.abort(reason);
-  };
-  process.on("SIGINT", interrupt).on("SIGTERM", interrupt);
+  const interrupted = abortOnSignals();
   const toStderr = (line: string) => process.stderr.write(`${line}\n`);
   try {
     const status = process.stderr.isTTY ? (line: string) => process.stderr.write(`\r\x1b[K${line}`) : undefined;
-    await launchFromArgs(process.argv.slice(2), { log: toStderr, ...(status && { status }) }, interruption.signal);
+    await launchFromArgs(process.argv.slice(2), { log: toStderr, ...(status && { status }) }, interrupted);
     return 0;
   } catch (error) {
-    const debug = process.env.DEBUG === "1";
-    toStderr(debug ? describeFailure(error, true) : forTerminal(describeFailure(error, false)));
-    return error instanceof BuildInterrupted ? error.exitCode : 1;
+    return reportFailure(error, toStderr);
   }
 }
 
