@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { shardRowSchema } from "./shard.js";
 
 /**
  * The global phase's tables (pipeline/engine/), each made by one stage as Parquet parts in WORK
@@ -16,6 +17,8 @@ export const dedupTable = z.object({
   firstPlace: z.bigint(),
   occurrenceCount: z.int32().min(1),
   blobCount: z.int32().min(1),
+  /** Code points of its near-duplicate key (pipeline/analyze/neardup.ts), which bound the size of its features. */
+  keyCharacters: z.int32().min(0),
 });
 
 /** `paragraph`: one row per distinct paragraph, numbered by first occurrence (the output order). */
@@ -27,13 +30,23 @@ export const paragraphTable = z.object({
   ordinal: z.int32().min(0),
   occurrenceCount: z.int32().min(1),
   blobCount: z.int32().min(1),
+  /** Which range of ranks holds its near-duplicate features (table `feature`): ranges of bounded size, in rank order. */
+  featureRange: z.int32().min(0),
 });
 
 /** `bucket_pair`: pairs found in the LSH buckets of one partition of band and deletion keys, with how many band keys they share there. */
 export const bucketPairTable = z.object({ a: rank, b: rank, bands: z.int32().min(0), deletion: z.boolean() });
 
-/** `candidate`: pairs of paragraphs (by rank, a < b) that may be near twins. */
-export const candidateTable = z.object({ a: rank, b: rank });
+/** `candidate`: pairs of paragraphs (by rank, a < b) that may be near twins, with the feature range of each. */
+export const candidateTable = z.object({ a: rank, b: rank, rangeA: z.int32().min(0), rangeB: z.int32().min(0) });
+
+/** `feature`: what verification compares of each paragraph (pipeline/analyze/neardup.ts), one part per feature range. */
+export const featureTable = z.object({
+  rank,
+  characters: z.int32().min(0),
+  shingles: shardRowSchema.shape.shingles.unwrap(),
+  words: shardRowSchema.shape.words.unwrap(),
+});
 
 /** `verified`: the candidate pairs that are near twins. */
 export const verifiedTable = z.object({ a: rank, b: rank });

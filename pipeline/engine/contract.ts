@@ -39,6 +39,7 @@ export function describeColumns(columns: readonly DuckDBColumn[]): string {
 function duckdbType(schema: z.ZodType): string {
   if (schema instanceof z.ZodNullable) return duckdbType(schema.unwrap() as z.ZodType);
   const def = schema._zod.def as { type: string; format?: string; element?: z.ZodType; shape?: Record<string, z.ZodType> };
+  if (def.type === "custom" && schema.meta()?.arrow === "binary") return "BLOB";
   if (def.type === "string") return def.format === "date" ? "DATE" : "VARCHAR";
   if (def.type === "bigint") return "BIGINT";
   if (def.type === "boolean") return "BOOLEAN";

@@ -22,7 +22,8 @@ export function dedupPartition(engine: Engine, work: string, rank: number, parti
     `SELECT paragraph_id,
             min(blob::BIGINT * ${PLACE_BASE} + ordinal) AS first_place,
             count(*)::INTEGER AS occurrence_count,
-            count(DISTINCT blob)::INTEGER AS blob_count
+            count(DISTINCT blob)::INTEGER AS blob_count,
+            max(key_characters) AS key_characters
      FROM shard
      WHERE ${paragraphPartition("paragraph_id", partitions)} = ${rank}
      GROUP BY paragraph_id`,
@@ -30,20 +31,34 @@ export function dedupPartition(engine: Engine, work: string, rank: number, parti
   );
 }
 
-export function rankParagraphs(engine: Engine, work: string): Promise<number> {
+/**
+ * Numbers the paragraphs by first place and cuts the ranks into feature ranges: runs of ranks
+ * whose near-duplicate features take at most about `featureRangeBytes`, so that verification holds
+ * two ranges in memory at a time (near-duplicates.ts). A paragraph's features are bounded by its
+ * key's length c: at most max(1, c) distinct shingles and (c + 1) / 2 + 1 words of 4 bytes each,
+ * plus 12 bytes of counts and offsets, which 6c + 24 bytes covers.
+ */
+export function rankParagraphs(engine: Engine, work: string, featureRangeBytes = FEATURE_RANGE_BYTES): Promise<number> {
   return writePart(
     engine,
     work,
     "paragraph",
     0,
-    `SELECT (row_number() OVER (ORDER BY first_place) - 1)::INTEGER AS rank,
+    `WITH ranked AS (
+       SELECT (row_number() OVER (ORDER BY first_place) - 1)::INTEGER AS rank, *, 6 * key_characters::BIGINT + 24 AS feature_bytes_bound FROM dedup
+     )
+     SELECT rank,
             paragraph_id,
             (first_place // ${PLACE_BASE})::INTEGER AS blob,
             (first_place % ${PLACE_BASE})::INTEGER AS ordinal,
             occurrence_count,
-            blob_count
-     FROM dedup
+            blob_count,
+            (coalesce(sum(feature_bytes_bound) OVER (ORDER BY rank ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) // ${featureRangeBytes})::INTEGER AS feature_range
+     FROM ranked
      ORDER BY rank`,
     paragraphTable,
   );
 }
+
+/** Features of at most about this many bytes are in one range; verification holds two at a time. */
+const FEATURE_RANGE_BYTES = 128 * 1024 * 1024;

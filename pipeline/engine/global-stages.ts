@@ -8,7 +8,7 @@ import { readWorkFile, workFiles } from "../tasks/work-files.js";
 import { contextPartition } from "./context.js";
 import { engineMemoryLimit, openEngine, type Engine } from "./database.js";
 import { dedupPartition, rankParagraphs } from "./dedup.js";
-import { bucketPairsPartition, candidatesPartition, clusterNearTwins, verifyPartition } from "./near-duplicates.js";
+import { bucketPairsPartition, candidatesPartition, clusterNearTwins, featuresPartition, verifyPartition } from "./near-duplicates.js";
 import { publishOutputs } from "./publish.js";
 import { registerShards } from "./shards.js";
 import { registerTables } from "./work.js";
@@ -22,8 +22,9 @@ import { registerTables } from "./work.js";
  *
  * 1. `dedup`: exact dedup of a partition of paragraph ids;    2. `rank`: the output order;
  * 3. `buckets`: pairs in a partition of LSH buckets;           4. `candidates`: pairs sharing enough;
- * 5. `verify`: near twins among a partition of the candidates; 6. `clusters`: connected components;
- * 7. `context`: what neighbouring paragraphs lend, per blob;   8. `publish`: decisions, writers, OUT.
+ * 5. `features`: verification features, per feature range;   6. `verify`: near twins among a run of candidate blocks;
+ * 7. `clusters`: connected components;                          8. `context`: what neighbouring paragraphs lend, per blob;
+ * 9. `publish`: decisions, writers, OUT.
  */
 
 interface TaskContext {
@@ -32,8 +33,6 @@ interface TaskContext {
   rank: number;
   global: GlobalWork;
   hooks: TaskHooks;
-  /** The task's own scratch folder. */
-  folder: string;
 }
 
 interface EngineStage {
@@ -72,10 +71,16 @@ const ENGINE_STAGES: readonly EngineStage[] = [
     run: async ({ engine, work, rank, global }) => ({ rowsIn: await count(engine, "bucket_pair"), rowsOut: await candidatesPartition(engine, work, rank, global.partitions) }),
   },
   {
+    name: "features",
+    title: "near-dup features",
+    partitioned: true,
+    run: async ({ engine, work, rank, global }) => ({ rowsIn: await count(engine, "paragraph"), rowsOut: await featuresPartition(engine, work, rank, global.partitions) }),
+  },
+  {
     name: "verify",
     title: "near-dup verification",
     partitioned: true,
-    run: async ({ engine, work, rank, global, folder }) => ({ rowsIn: await count(engine, "candidate"), rowsOut: await verifyPartition(engine, work, rank, global.partitions, folder) }),
+    run: async ({ engine, work, rank, global }) => ({ rowsIn: await count(engine, "candidate"), rowsOut: await verifyPartition(engine, work, rank, global.partitions) }),
   },
   {
     name: "clusters",
@@ -113,7 +118,7 @@ async function runEngineTask(stage: EngineStage, work: string, rank: number, hoo
   try {
     await registerShards(engine, global.blobs);
     await registerTables(engine, work);
-    return await stage.run({ engine, work, rank, global, hooks, folder });
+    return await stage.run({ engine, work, rank, global, hooks });
   } finally {
     engine.close();
     await rm(folder, { recursive: true, force: true });

@@ -1,11 +1,10 @@
-import { isNearDuplicate, JACCARD_THRESHOLD, MIN_CHARACTERS_FOR_FUZZY_MATCH, MIN_WORDS_FOR_WORD_EDIT, type NearDupFeatures } from "../analyze/neardup.js";
-import { readFile, rm } from "node:fs/promises";
-import path from "node:path";
+import { isNearDuplicate, type NearDupFeatures } from "../analyze/neardup.js";
+import { readFile } from "node:fs/promises";
 import { tableFromIPC } from "apache-arrow";
 import { readParquet } from "parquet-wasm";
-import { bucketPairTable, candidateTable, clusterTable, verifiedTable } from "../../schemas/engine-tables.js";
+import { bucketPairTable, candidateTable, clusterTable, featureTable, verifiedTable } from "../../schemas/engine-tables.js";
 import { sqlString, type Engine } from "./database.js";
-import { writePart } from "./work.js";
+import { partPath, writePart } from "./work.js";
 
 /**
  * Near-duplicate clusters across the corpus, staged as in NeMo Curator's fuzzy dedup:
@@ -77,56 +76,90 @@ export function candidatesPartition(engine: Engine, work: string, rank: number, 
     work,
     "candidate",
     rank,
-    `SELECT a, b FROM bucket_pair WHERE a % ${partitions} = ${rank}
-     GROUP BY a, b HAVING sum(bands) >= ${MIN_SHARED_BANDS} OR bool_or(deletion)
-     ORDER BY a, b`,
+    `SELECT c.a, c.b, pa.feature_range AS range_a, pb.feature_range AS range_b
+     FROM (
+       SELECT a, b FROM bucket_pair WHERE a % ${partitions} = ${rank}
+       GROUP BY a, b HAVING sum(bands) >= ${MIN_SHARED_BANDS} OR bool_or(deletion)
+     ) c
+     JOIN paragraph pa ON pa.rank = c.a JOIN paragraph pb ON pb.rank = c.b
+     ORDER BY c.a, c.b`,
     candidateTable,
   );
 }
 
 /**
- * Verifies the candidate pairs of one partition (those whose first paragraph falls in it) and
- * keeps the near twins. Pairs cross the engine boundary as two integers; features do not travel
- * with every pair. The features of the paragraphs in these pairs are written by DuckDB to
- * Parquet in rank ranges of at most `rangeBytes` each, read back column by column into typed
- * arrays, and each pair is verified with the features of its two ranges in memory: one range
- * for most corpora, two at a time for very large ones, so memory stays bounded.
+ * The verification features of the feature ranges in this partition (range modulo the
+ * partitions), one part per range, from the cache entries of the blobs that hold its paragraphs'
+ * first occurrences: ranks follow (blob, ordinal), so a range reads only a few entries.
  */
-export async function verifyPartition(engine: Engine, work: string, rank: number, partitions: number, folder: string, rangeBytes = FEATURE_RANGE_BYTES): Promise<number> {
-  await engine.run(`CREATE TEMP TABLE pair AS SELECT a, b FROM candidate WHERE a % ${partitions} = ${rank}`);
-  await engine.run(`
-    CREATE TEMP TABLE feature AS
-    SELECT p.rank, s.key_characters AS characters, s.shingles, s.words,
-           (sum(octet_length(s.shingles) + octet_length(s.words)) OVER (ORDER BY p.rank) // ${rangeBytes})::INTEGER AS range
-    FROM paragraph p JOIN shard s ON s.blob = p.blob AND s.ordinal = p.ordinal
-    WHERE p.rank IN (SELECT a FROM pair UNION SELECT b FROM pair)`);
+export async function featuresPartition(engine: Engine, work: string, rank: number, partitions: number): Promise<number> {
+  const sources = await engine.all<{ range: number; blob: number; parquet_path: string }>(`
+    SELECT DISTINCT p.feature_range AS range, p.blob, b.parquet_path
+    FROM paragraph p JOIN blob b ON b.ordinal = p.blob
+    WHERE p.feature_range % ${partitions} = ${rank}
+    ORDER BY range, p.blob`);
+  let rows = 0;
+  for (const range of new Set(sources.map((source) => source.range))) {
+    const perBlob = sources
+      .filter((source) => source.range === range)
+      .map(
+        (source) => `SELECT p.rank, s.key_characters AS characters, s.shingles, s.words
+          FROM paragraph p JOIN read_parquet(${sqlString(source.parquet_path)}) s ON s.ordinal = p.ordinal
+          WHERE p.blob = ${source.blob} AND p.feature_range = ${range}`,
+      );
+    rows += await writePart(engine, work, "feature", range, `${perBlob.join(" UNION ALL ")} ORDER BY rank`, featureTable);
+  }
+  return rows;
+}
+
+/**
+ * Verifies the candidate pairs of one partition and keeps the near twins. Pairs are grouped in
+ * blocks by the feature ranges of their two paragraphs; the blocks, in (range a, range b) order,
+ * are cut into runs of about equal numbers of pairs, one per partition, so a task reads only the
+ * ranges of its own blocks and holds two at a time: the one of `a`, kept while `b` moves on.
+ * Pairs cross the engine boundary as integers; features are read from the ranges' Parquet parts
+ * into typed arrays.
+ */
+export async function verifyPartition(engine: Engine, work: string, rank: number, partitions: number): Promise<number> {
+  const blocks = await engine.all<{ range_a: number; range_b: number; pairs: bigint }>(
+    "SELECT range_a, range_b, count(*) AS pairs FROM candidate GROUP BY range_a, range_b ORDER BY range_a, range_b",
+  );
+  await engine.run("CREATE TEMP TABLE own_block (range_a INTEGER, range_b INTEGER)");
+  const ownBlocks = await engine.appender("own_block", ["INTEGER", "INTEGER"]);
+  for (const block of blocksOfPartition(blocks, rank, partitions)) ownBlocks.row([block.range_a, block.range_b]);
+  ownBlocks.close();
   await engine.run("CREATE TEMP TABLE twin (a INTEGER, b INTEGER)");
   const twins = await engine.appender("twin", ["INTEGER", "INTEGER"]);
-  const ranges = (await engine.all<{ range: number }>("SELECT DISTINCT range FROM feature ORDER BY range")).map((row) => row.range);
+  // At most two ranges in memory: the one of `a`, kept while `b` moves on.
   const loaded = new Map<number, FeatureRange>();
-  const load = async (range: number) => {
-    const file = path.join(folder, `features-${range}.parquet`);
-    await engine.run(`COPY (SELECT rank, characters, shingles, words FROM feature WHERE range = ${range} ORDER BY rank) TO ${sqlString(file)} (FORMAT parquet, COMPRESSION uncompressed)`);
-    const features = FeatureRange.read(await readFile(file));
-    await rm(file);
-    return features;
-  };
-  for (const [i, rangeA] of ranges.entries()) {
-    for (const rangeB of ranges.slice(i)) {
-      // At most two ranges in memory: the one of `a`, kept while `b` moves on.
-      for (const range of loaded.keys()) if (range !== rangeA && range !== rangeB) loaded.delete(range);
-      for (const range of [rangeA, rangeB]) if (!loaded.has(range)) loaded.set(range, await load(range));
-      const [featuresA, featuresB] = [loaded.get(rangeA)!, loaded.get(rangeB)!];
-      const pairs = engine.stream<{ a: number; b: number }>(`
-        SELECT c.a, c.b FROM pair c JOIN feature fa ON fa.rank = c.a JOIN feature fb ON fb.rank = c.b
-        WHERE fa.range = ${rangeA} AND fb.range = ${rangeB} AND ${couldBeNearTwins("fa", "fb")}`);
-      for await (const batch of pairs) {
-        for (const { a, b } of batch) if (isNearDuplicate(featuresA.of(a), featuresB.of(b))) twins.row([a, b]);
+  let block: { rangeA: number; rangeB: number; featuresA: FeatureRange; featuresB: FeatureRange } | undefined;
+  const pairs = engine.stream<{ a: number; b: number; range_a: number; range_b: number }>(
+    "SELECT c.a, c.b, c.range_a, c.range_b FROM candidate c JOIN own_block USING (range_a, range_b) ORDER BY c.range_a, c.range_b",
+  );
+  for await (const batch of pairs) {
+    for (const { a, b, range_a: rangeA, range_b: rangeB } of batch) {
+      if (rangeA !== block?.rangeA || rangeB !== block.rangeB) {
+        block = undefined;
+        for (const range of loaded.keys()) if (range !== rangeA && range !== rangeB) loaded.delete(range);
+        for (const range of [rangeA, rangeB]) if (!loaded.has(range)) loaded.set(range, FeatureRange.read(await readFile(partPath(work, "feature", range))));
+        block = { rangeA, rangeB, featuresA: loaded.get(rangeA)!, featuresB: loaded.get(rangeB)! };
       }
+      if (isNearDuplicate(block.featuresA.of(a), block.featuresB.of(b))) twins.row([a, b]);
     }
   }
   twins.close();
   return writePart(engine, work, "verified", rank, "SELECT a, b FROM twin ORDER BY a, b", verifiedTable);
+}
+
+/** The blocks of partition `rank`: block k goes to the partition its first pair falls in when all pairs are cut into equal runs. */
+function blocksOfPartition<Block extends { pairs: bigint }>(blocks: readonly Block[], rank: number, partitions: number): Block[] {
+  const total = blocks.reduce((sum, block) => sum + Number(block.pairs), 0);
+  let before = 0;
+  return blocks.filter((block) => {
+    const partition = Math.min(partitions - 1, Math.floor((before * partitions) / total));
+    before += Number(block.pairs);
+    return partition === rank;
+  });
 }
 
 /**
@@ -156,10 +189,10 @@ export async function clusterNearTwins(engine: Engine, work: string, paragraphs:
   return writePart(engine, work, "cluster", 0, "SELECT rank, root FROM member ORDER BY rank", clusterTable);
 }
 
-/** Features of a rank range, read from Parquet: each hash column's values in one aligned buffer, with every row's start. */
+/** Features of a feature range (a run of ranks), read from Parquet: each hash column's values in one aligned buffer, with every row's start. */
 class FeatureRange {
   private constructor(
-    private readonly rowOf: Map<number, number>,
+    private readonly firstRank: number,
     private readonly characters: Int32Array,
     private readonly shingles: { hashes: Uint32Array; offsets: Int32Array },
     private readonly words: { hashes: Uint32Array; offsets: Int32Array },
@@ -187,32 +220,12 @@ class FeatureRange {
       offsets[row] = at / 4;
       return { hashes: new Uint32Array(bytes.buffer), offsets };
     };
-    return new FeatureRange(new Map(Array.from(ranks, (rank, row) => [rank, row])), ints("characters"), hashes("shingles"), hashes("words"));
+    return new FeatureRange(ranks[0] ?? 0, ints("characters"), hashes("shingles"), hashes("words"));
   }
 
   of(rank: number): NearDupFeatures {
-    const row = this.rowOf.get(rank)!;
+    const row = rank - this.firstRank;
     const slice = ({ hashes, offsets }: { hashes: Uint32Array; offsets: Int32Array }) => hashes.subarray(offsets[row]!, offsets[row + 1]!);
     return { characters: this.characters[row]!, shingles: slice(this.shingles), words: slice(this.words) };
   }
-}
-
-/** Features of at most this many bytes are in one range; two ranges are in memory at once. */
-const FEATURE_RANGE_BYTES = 128 * 1024 * 1024;
-
-/**
- * What isNearDuplicate (pipeline/analyze/neardup.ts) can only accept, on sizes alone: equal keys (same
- * length and word count), or texts long enough for fuzzy matching whose word counts allow one
- * word edit, or whose shingle counts allow the Jaccard threshold (the shared shingles are at most
- * the smaller set, the union at least the larger; half a shingle of slack keeps floating point
- * from refusing a pair exactly at the threshold). Sizes are bytes of 4-byte hashes.
- */
-function couldBeNearTwins(a: string, b: string): string {
-  const words = (side: string) => `octet_length(${side}.words) // 4`;
-  const shingles = (side: string) => `octet_length(${side}.shingles) // 4`;
-  return `(
-    (${a}.characters = ${b}.characters AND ${words(a)} = ${words(b)})
-    OR (least(${a}.characters, ${b}.characters) >= ${MIN_CHARACTERS_FOR_FUZZY_MATCH} AND (
-      (least(${words(a)}, ${words(b)}) >= ${MIN_WORDS_FOR_WORD_EDIT} AND abs(${words(a)} - ${words(b)}) <= 1)
-      OR least(${shingles(a)}, ${shingles(b)}) >= ${JACCARD_THRESHOLD} * greatest(${shingles(a)}, ${shingles(b)}) - 0.5)))`;
 }

@@ -4,7 +4,7 @@ import { parse } from "csv-parse/sync";
 import { describe, expect, it } from "vitest";
 import { openEngine, type Engine } from "../../pipeline/engine/database.js";
 import { dedupPartition, rankParagraphs } from "../../pipeline/engine/dedup.js";
-import { bucketPairsPartition, candidatesPartition, clusterNearTwins, verifyPartition } from "../../pipeline/engine/near-duplicates.js";
+import { bucketPairsPartition, candidatesPartition, clusterNearTwins, featuresPartition, verifyPartition } from "../../pipeline/engine/near-duplicates.js";
 import { registerShards } from "../../pipeline/engine/shards.js";
 import { registerTables } from "../../pipeline/engine/work.js";
 import { nearDupFingerprint } from "../../pipeline/analyze/neardup.js";
@@ -66,10 +66,11 @@ async function clustersOf(texts: string[], { rangeBytes, partitions = 1 }: { ran
     for (let rank = 0; rank < partitions; rank++) await step((engine) => run(engine, rank));
   };
   await eachPartition((engine, rank) => dedupPartition(engine, work, rank, partitions));
-  const paragraphs = await step((engine) => rankParagraphs(engine, work));
+  const paragraphs = await step((engine) => rankParagraphs(engine, work, rangeBytes));
   await eachPartition((engine, rank) => bucketPairsPartition(engine, work, rank, partitions));
   await eachPartition((engine, rank) => candidatesPartition(engine, work, rank, partitions));
-  await eachPartition((engine, rank) => verifyPartition(engine, work, rank, partitions, folder, rangeBytes));
+  await eachPartition((engine, rank) => featuresPartition(engine, work, rank, partitions));
+  await eachPartition((engine, rank) => verifyPartition(engine, work, rank, partitions));
   await step((engine) => clusterNearTwins(engine, work, paragraphs));
   const clusterOf = await step(async (engine) => {
     const rows = await engine.all<{ id: string; cluster: string }>(
