@@ -26,7 +26,7 @@ const MAX_BUCKET_NEIGHBOURS = 16;
  * its partition (band keys and deletion-neighbourhood keys, modulo the partitions) and pairs
  * each member with at most the MAX_BUCKET_NEIGHBOURS before it (by rank; a paragraph's deletion
  * keys in the order they were made), counting the band keys each pair shares there.
- * `candidates`: each task takes the pairs whose first paragraph falls in its partition and keeps
+ * `candidates`: each task takes the pairs whose first paragraph falls in its run of ranks and keeps
  * those that share at least MIN_SHARED_BANDS band keys in all, or one deletion-neighbourhood key.
  */
 export function bucketPairsPartition(engine: Engine, work: string, rank: number, partitions: number): Promise<number> {
@@ -70,7 +70,11 @@ export function bucketPairsPartition(engine: Engine, work: string, rank: number,
   );
 }
 
-export function candidatesPartition(engine: Engine, work: string, rank: number, partitions: number): Promise<number> {
+export async function candidatesPartition(engine: Engine, work: string, rank: number, partitions: number): Promise<number> {
+  // A run of first ranks, not ranks modulo the partitions: every bucket pair part is sorted by
+  // rank, so the task reads only the row groups that hold its run (Parquet's min/max statistics).
+  const [{ paragraphs }] = (await engine.all<{ paragraphs: bigint }>("SELECT count(*) AS paragraphs FROM paragraph")) as [{ paragraphs: bigint }];
+  const runStart = (partition: number) => Math.floor((Number(paragraphs) * partition) / partitions);
   return writePart(
     engine,
     work,
@@ -78,7 +82,7 @@ export function candidatesPartition(engine: Engine, work: string, rank: number, 
     rank,
     `SELECT c.a, c.b, pa.feature_range AS range_a, pb.feature_range AS range_b
      FROM (
-       SELECT a, b FROM bucket_pair WHERE a % ${partitions} = ${rank}
+       SELECT a, b FROM bucket_pair WHERE a >= ${runStart(rank)} AND a < ${runStart(rank + 1)}
        GROUP BY a, b HAVING sum(bands) >= ${MIN_SHARED_BANDS} OR bool_or(deletion)
      ) c
      JOIN paragraph pa ON pa.rank = c.a JOIN paragraph pb ON pb.rank = c.b
@@ -125,17 +129,20 @@ export async function verifyPartition(engine: Engine, work: string, rank: number
     "SELECT range_a, range_b, count(*) AS pairs FROM candidate GROUP BY range_a, range_b ORDER BY range_a, range_b",
   );
   await engine.run("CREATE TEMP TABLE own_block (range_a INTEGER, range_b INTEGER)");
-  const ownBlocks = await engine.appender("own_block", ["INTEGER", "INTEGER"]);
-  for (const block of blocksOfPartition(blocks, rank, partitions)) ownBlocks.row([block.range_a, block.range_b]);
-  ownBlocks.close();
   await engine.run("CREATE TEMP TABLE twin (a INTEGER, b INTEGER)");
   const twins = await engine.appender("twin", ["INTEGER", "INTEGER"]);
   // At most two ranges in memory: the one of `a`, kept while `b` moves on.
   const loaded = new Map<number, FeatureRange>();
   let block: { rangeA: number; rangeB: number; featuresA: FeatureRange; featuresB: FeatureRange } | undefined;
-  const pairs = engine.stream<{ a: number; b: number; range_a: number; range_b: number }>(
-    "SELECT c.a, c.b, c.range_a, c.range_b FROM candidate c JOIN own_block USING (range_a, range_b) ORDER BY c.range_a, c.range_b",
-  );
+  const own = blocksOfPartition(blocks, rank, partitions);
+  const ownBlocks = await engine.appender("own_block", ["INTEGER", "INTEGER"]);
+  for (const block of own) ownBlocks.row([block.range_a, block.range_b]);
+  ownBlocks.close();
+  // The bounds on range_a let the scan skip the row groups of other runs (candidate parts are sorted by a, and ranges follow ranks).
+  const pairs = engine.stream<{ a: number; b: number; range_a: number; range_b: number }>(`
+    SELECT c.a, c.b, c.range_a, c.range_b FROM candidate c JOIN own_block USING (range_a, range_b)
+    WHERE c.range_a BETWEEN ${own[0]?.range_a ?? 0} AND ${own.at(-1)?.range_a ?? -1}
+    ORDER BY c.range_a, c.range_b`);
   for await (const batch of pairs) {
     for (const { a, b, range_a: rangeA, range_b: rangeB } of batch) {
       if (rangeA !== block?.rangeA || rangeB !== block.rangeB) {
