@@ -14,7 +14,7 @@ import { writePart } from "./work.js";
  * takes the larger over blobs.
  */
 export async function contextPartition(engine: Engine, work: string, rank: number, partitions: number, index: CatalogIndex): Promise<number> {
-  await engine.run("CREATE TEMP TABLE lent (paragraph_id VARCHAR, position INTEGER, bonus DOUBLE)");
+  await engine.run("CREATE TABLE lent (paragraph_id VARCHAR, position INTEGER, bonus DOUBLE)");
   const appender = await engine.appender("lent", ["VARCHAR", "INTEGER", "DOUBLE"]);
   const finish = (blob: BlobSequenceBuilder) => {
     for (const [paragraphId, bonus] of blob.contexts()) {

@@ -14,7 +14,12 @@ export interface Engine {
   all<T>(sql: string, values?: ReadonlyArray<string | number>): Promise<T[]>;
   /** A result as it comes, chunk by chunk (about 2,048 rows each), as plain objects. */
   stream<T>(sql: string): AsyncGenerator<T[]>;
-  /** Appends rows to a table whose columns are of these types, in column order. */
+  /**
+   * Appends rows to a table (not a TEMP one: the appender has a connection of its own) whose
+   * columns are of these types, in column order. Its own connection, because DuckDB ends a
+   * connection's open stream, silently, when an appender on that connection flushes (every
+   * 204,800 rows), and stages append what they compute from a stream.
+   */
   appender(table: string, types: ReadonlyArray<"VARCHAR" | "INTEGER" | "DOUBLE">): Promise<{ row(values: ReadonlyArray<string | number>): void; close(): void }>;
   close(): void;
 }
@@ -51,7 +56,8 @@ export async function openEngine({ spillFolder, threads, memoryLimit }: EngineOp
       for await (const rows of result.yieldRowObjectJs()) if (rows.length > 0) yield rows as T[];
     },
     async appender(table, types) {
-      const appender = await connection.createAppender(table);
+      const appending = await instance.connect();
+      const appender = await appending.createAppender(table);
       const append = types.map((type) =>
         type === "VARCHAR"
           ? (value: string | number) => appender.appendVarchar(value as string)
@@ -67,6 +73,7 @@ export async function openEngine({ spillFolder, threads, memoryLimit }: EngineOp
         close() {
           appender.flushSync();
           appender.closeSync();
+          appending.closeSync();
         },
       };
     },

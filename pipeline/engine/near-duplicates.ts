@@ -128,22 +128,24 @@ export async function verifyPartition(engine: Engine, work: string, rank: number
   const blocks = await engine.all<{ range_a: number; range_b: number; pairs: bigint }>(
     "SELECT range_a, range_b, count(*) AS pairs FROM candidate GROUP BY range_a, range_b ORDER BY range_a, range_b",
   );
-  await engine.run("CREATE TEMP TABLE own_block (range_a INTEGER, range_b INTEGER)");
-  await engine.run("CREATE TEMP TABLE twin (a INTEGER, b INTEGER)");
+  const own = blocksOfPartition(blocks, rank, partitions);
+  await engine.run("CREATE TABLE own_block (range_a INTEGER, range_b INTEGER)");
+  const ownBlocks = await engine.appender("own_block", ["INTEGER", "INTEGER"]);
+  for (const block of own) ownBlocks.row([block.range_a, block.range_b]);
+  ownBlocks.close();
+  await engine.run("CREATE TABLE twin (a INTEGER, b INTEGER)");
   const twins = await engine.appender("twin", ["INTEGER", "INTEGER"]);
   // At most two ranges in memory: the one of `a`, kept while `b` moves on.
   const loaded = new Map<number, FeatureRange>();
   let block: { rangeA: number; rangeB: number; featuresA: FeatureRange; featuresB: FeatureRange } | undefined;
-  const own = blocksOfPartition(blocks, rank, partitions);
-  const ownBlocks = await engine.appender("own_block", ["INTEGER", "INTEGER"]);
-  for (const block of own) ownBlocks.row([block.range_a, block.range_b]);
-  ownBlocks.close();
   // The bounds on range_a let the scan skip the row groups of other runs (candidate parts are sorted by a, and ranges follow ranks).
   const pairs = engine.stream<{ a: number; b: number; range_a: number; range_b: number }>(`
     SELECT c.a, c.b, c.range_a, c.range_b FROM candidate c JOIN own_block USING (range_a, range_b)
     WHERE c.range_a BETWEEN ${own[0]?.range_a ?? 0} AND ${own.at(-1)?.range_a ?? -1}
     ORDER BY c.range_a, c.range_b`);
+  let verified = 0;
   for await (const batch of pairs) {
+    verified += batch.length;
     for (const { a, b, range_a: rangeA, range_b: rangeB } of batch) {
       if (rangeA !== block?.rangeA || rangeB !== block.rangeB) {
         block = undefined;
@@ -155,6 +157,8 @@ export async function verifyPartition(engine: Engine, work: string, rank: number
     }
   }
   twins.close();
+  const expected = own.reduce((sum, block) => sum + Number(block.pairs), 0);
+  if (verified !== expected) throw new Error(`verify task ${rank} read ${verified} candidate pairs of the ${expected} in its blocks; the engine's stream ended early, which is a bug to report`);
   return writePart(engine, work, "verified", rank, "SELECT a, b FROM twin ORDER BY a, b", verifiedTable);
 }
 
@@ -189,7 +193,7 @@ export async function clusterNearTwins(engine: Engine, work: string, paragraphs:
       if (rootA !== rootB) parent[Math.max(rootA, rootB)] = Math.min(rootA, rootB);
     }
   }
-  await engine.run("CREATE TEMP TABLE member (rank INTEGER, root INTEGER)");
+  await engine.run("CREATE TABLE member (rank INTEGER, root INTEGER)");
   const members = await engine.appender("member", ["INTEGER", "INTEGER"]);
   for (let rank = 0; rank < paragraphs; rank++) if (find(rank) !== rank) members.row([rank, find(rank)]);
   members.close();

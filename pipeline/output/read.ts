@@ -112,7 +112,7 @@ export async function openBuild(outDir: string): Promise<BuildReader> {
           )
         )[0] ?? null,
       async paragraphsStartingAt(places) {
-        await engine.run("CREATE OR REPLACE TEMPORARY TABLE place (ordinal INTEGER, source_file VARCHAR, line INTEGER)");
+        await engine.run("CREATE OR REPLACE TABLE place (ordinal INTEGER, source_file VARCHAR, line INTEGER)");
         const appender = await engine.appender("place", ["INTEGER", "VARCHAR", "INTEGER"]);
         // A line that is no int32 begins no paragraph.
         places.forEach((place, ordinal) => (isInt32(place.line) ? appender.row([ordinal, place.sourceFile, place.line]) : undefined));
