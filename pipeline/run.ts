@@ -16,7 +16,7 @@ import { loadLinker, type LoadedLinker } from "./link/linker.js";
 import { Lock } from "./runtime/lock.js";
 import { codeVersion, isMain, PROJECT_ROOT } from "./runtime/bundles.js";
 import { Progress, type ProgressSinks, type StageRecord } from "./runtime/progress.js";
-import { BLOB_WORKER, MAX_THREADS_PER_CORE, workerCount } from "./tasks/blob-tasks.js";
+import { BLOB_WORKER, blobBytes, defaultThreads, MAX_THREADS_PER_CORE, workerCount } from "./tasks/blob-tasks.js";
 import type { SlurmResources } from "./launch/sbatch.js";
 import { launchSlurm } from "./launch/slurm.js";
 import { missingRanks } from "./launch/work.js";
@@ -38,7 +38,7 @@ export interface BuildOptions extends ProgressSinks {
   strict?: boolean;
   /** Per-blob analyses, content-addressed; defaults to `.<OUT>.cache` beside OUT. */
   cacheDir?: string;
-  /** Worker threads for the per-blob stage; defaults to one per core, and is capped (`workerCount`). */
+  /** Worker threads for the per-blob stage; defaults to one per core and MiB of RAW (`defaultThreads`), and is capped (`workerCount`). */
   threads?: number;
   /** Tasks per partitioned stage, and blob groups on Slurm (default `defaultPartitions`); the outputs do not depend on it. */
   partitions?: number;
@@ -122,13 +122,13 @@ export async function buildDataset(options: BuildOptions): Promise<BuildSummary>
 async function buildInPlaces(options: BuildOptions, places: Places, listing: RawListing, cache: AnalysisCache, catalog: LoadedLinker): Promise<BuildSummary> {
   const { strict = false, log, signal, outDir, launcher = "local" } = options;
   const progress = new Progress(options);
-  const threads = workerCount(options.threads ?? os.availableParallelism(), listing.files.length);
+  const stats = await Promise.all(listing.files.map((file) => lstat(absolutePathOf(places.raw, file.path), { bigint: true }).catch(() => null)));
+  const sizes = stats.map((stat) => Number(stat?.size ?? 0));
+  const threads = workerCount(options.threads ?? defaultThreads(blobBytes(sizes)), listing.files.length);
   if (launcher === "local" && options.threads !== undefined && threads < Math.min(options.threads, listing.files.length)) {
     log(`THREADS=${options.threads}: using ${threads} worker threads (at most ${MAX_THREADS_PER_CORE} per core)`);
   }
-  const stats = await Promise.all(listing.files.map((file) => lstat(absolutePathOf(places.raw, file.path), { bigint: true }).catch(() => null)));
-  const sizes = stats.map((stat) => Number(stat?.size ?? 0));
-  const partitions = options.partitions ?? defaultPartitions(sizes.reduce((sum, size) => sum + size, 0), launcher);
+  const partitions = options.partitions ?? defaultPartitions(blobBytes(sizes), launcher);
   const build: BuildWork = {
     packageVersion: PACKAGE_VERSION,
     codeVersion: await codeVersion(TASK_ENTRY),
@@ -183,9 +183,10 @@ async function buildInPlaces(options: BuildOptions, places: Places, listing: Raw
 }
 
 /**
- * Tasks per partitioned stage unless PARTITIONS says otherwise: one per 64 MiB of RAW, so that
- * each task's share of the global phase fits DuckDB's memory (the 1 GB corpus in one partition
- * did not fit 4 GiB), and at least four on Slurm, whose tasks are the unit of parallelism.
+ * Tasks per partitioned stage unless PARTITIONS says otherwise: one per 64 MiB of RAW's blobs
+ * (`blobBytes`), so that each task's share of the global phase fits DuckDB's memory (the 1 GB
+ * corpus in one partition did not fit 4 GiB), and at least four on Slurm, whose tasks are the
+ * unit of parallelism.
  */
 export function defaultPartitions(rawBytes: number, launcher: "local" | "slurm"): number {
   return Math.min(MAX_PARTITIONS, Math.max(launcher === "slurm" ? 4 : 1, Math.ceil(rawBytes / BYTES_PER_PARTITION)));

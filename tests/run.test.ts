@@ -4,7 +4,9 @@ import { cp, mkdtemp } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { MAX_BLOB_BYTES } from "../pipeline/ingest/ingest.js";
 import { buildDataset, defaultPartitions, type BuildSummary } from "../pipeline/run.js";
+import { blobBytes, defaultThreads } from "../pipeline/tasks/blob-tasks.js";
 import { generateCorpus } from "../tools/corpus.js";
 import { readCsvRows } from "./readers.js";
 
@@ -155,5 +157,18 @@ describe("the default number of partitions", () => {
     expect([0, 64 * MiB, 64 * MiB + 1, 1024 * MiB].map((bytes) => defaultPartitions(bytes, "local"))).toEqual([1, 1, 2, 16]);
     expect([0, 10 * MiB, 1024 * MiB].map((bytes) => defaultPartitions(bytes, "slurm"))).toEqual([4, 4, 16]);
     expect(defaultPartitions(1024 ** 4, "local")).toBe(4096);
+  });
+
+  it("counts only files that can be blobs: a larger one is rejected unread", () => {
+    expect(blobBytes([MAX_BLOB_BYTES + 1, 5, MAX_BLOB_BYTES])).toBe(MAX_BLOB_BYTES + 5);
+    expect(defaultPartitions(blobBytes([MAX_BLOB_BYTES + 1, 5]), "local")).toBe(1);
+  });
+});
+
+describe("the default number of worker threads", () => {
+  it("is one per core, but at most one per MiB of blobs: a worker's start costs more than a small RAW's analysis", () => {
+    const MiB = 1024 ** 2;
+    expect([0, 1, MiB, MiB + 1, 3 * MiB, 100 * MiB].map((bytes) => defaultThreads(bytes, 4))).toEqual([1, 1, 1, 2, 3, 4]);
+    expect(defaultThreads(100 * MiB, 1)).toBe(1);
   });
 });

@@ -2,7 +2,7 @@ import os from "node:os";
 import { blobResultsSchema, buildWorkSchema, type BlobResults } from "../../schemas/work.js";
 import type { BlobTaskResult, BlobWorkerSetup } from "../analyze/blob-worker.js";
 import { AnalysisCache } from "../cache/cache.js";
-import type { RawFile } from "../ingest/ingest.js";
+import { MAX_BLOB_BYTES, type RawFile } from "../ingest/ingest.js";
 import { WorkerPool } from "../runtime/pool.js";
 import { PipelineError } from "../validate.js";
 import type { TaskHooks, TaskResult } from "./task-stage.js";
@@ -12,6 +12,23 @@ import { readWorkFile, workFiles, writeWorkFile } from "./work-files.js";
 export const BLOB_WORKER = new URL("../analyze/blob-worker.ts", import.meta.url);
 /** More workers than this per core only cost memory (each holds the language model and the catalog). */
 export const MAX_THREADS_PER_CORE = 2;
+
+/**
+ * THREADS when not given: one worker per core, but none beyond one per BYTES_PER_THREAD of the
+ * blobs to analyse. Each worker loads the language model and indexes the catalog first, a
+ * second or more, which is longer than analysing a small RAW takes.
+ */
+export function defaultThreads(blobBytes: number, cores = os.availableParallelism()): number {
+  return Math.max(1, Math.min(cores, Math.ceil(blobBytes / BYTES_PER_THREAD)));
+}
+
+/** About a second of one worker's analysis (docs/scale.md). */
+const BYTES_PER_THREAD = 1024 ** 2;
+
+/** The bytes of files of these sizes that can be blobs: a larger file is rejected unread. */
+export function blobBytes(sizes: readonly number[]): number {
+  return sizes.reduce((sum, size) => sum + (size <= MAX_BLOB_BYTES ? size : 0), 0);
+}
 
 /** At most one worker per blob, and at most MAX_THREADS_PER_CORE per core. */
 export function workerCount(requested: number, blobs: number, cores = os.availableParallelism()): number {
@@ -46,7 +63,7 @@ export function blobGroups(sizes: readonly number[], tasks: number): number[][] 
 export async function runBlobTask(work: string, rank: number, hooks: TaskHooks): Promise<TaskResult> {
   const build = await readWorkFile(workFiles.build(work), buildWorkSchema);
   const group = blobGroups(build.files.map((file) => file.sizeBytes), build.blobTasks)[rank] ?? [];
-  const threads = workerCount(build.threads ?? os.availableParallelism(), Math.max(1, group.length));
+  const threads = workerCount(build.threads ?? defaultThreads(blobBytes(group.map((file) => build.files[file]!.sizeBytes))), Math.max(1, group.length));
   const cache = new AnalysisCache(build.places.cache, build.analysisVersion);
   const setup: BlobWorkerSetup = { rawDir: build.places.raw, cacheDirectory: cache.directory, analysisVersion: build.analysisVersion };
   const results: BlobResults = [];
