@@ -16,7 +16,7 @@ import { loadLinker, type LoadedLinker } from "./link/linker.js";
 import { Lock } from "./runtime/lock.js";
 import { codeVersion, isMain, PROJECT_ROOT } from "./runtime/bundles.js";
 import { Progress, type ProgressSinks, type StageRecord } from "./runtime/progress.js";
-import { BLOB_WORKER, blobBytes, defaultThreads, MAX_THREADS_PER_CORE, workerCount } from "./tasks/blob-tasks.js";
+import { BLOB_WORKER, blobBytes, defaultThreads, MAX_THREADS_PER_CORE, workerCount, type BlobWorkers } from "./tasks/blob-tasks.js";
 import type { SlurmResources } from "./launch/sbatch.js";
 import { launchSlurm } from "./launch/slurm.js";
 import { missingRanks } from "./launch/work.js";
@@ -50,6 +50,8 @@ export interface BuildOptions extends ProgressSinks {
   slurm?: Partial<SlurmResources> & { command?: readonly string[]; pollMs?: number };
   /** Sees how each paragraph's episode candidates stood before the decision (for fitting the calibration). */
   observeAssessment?: (paragraphId: string, assessment: Assessment | null) => void;
+  /** Worker threads for the per-blob stage kept across builds by the caller, who closes them (tests build many times); by default the build starts and stops its own. */
+  workers?: BlobWorkers;
   /**
    * Stops the build at its next safe point, removing what it had begun (staging, scratch,
    * half-written cache entries); the CLI aborts it on SIGINT and SIGTERM. The abort reason
@@ -151,7 +153,7 @@ async function buildInPlaces(options: BuildOptions, places: Places, listing: Raw
       await launchSlurm({ work, stages: plan.stages }, { ...options.slurm, log, ...(options.status && { status: options.status }), ...(signal && { signal }), projectRoot: fileURLToPath(PROJECT_ROOT) });
       for (const stage of plan.stages) progress.add(await stageRecordOf(work, stage));
     } else {
-      await runTasksHere(work, plan, progress, { linker: catalog, signal, observeAssessment: options.observeAssessment }, sizes);
+      await runTasksHere(work, plan, progress, { linker: catalog, signal, observeAssessment: options.observeAssessment, workers: options.workers }, sizes);
     }
     global = await readWorkFile(workFiles.global(work), globalWorkSchema);
     if (scratch) await scratch.remove();

@@ -1,8 +1,8 @@
 import os from "node:os";
 import { blobResultsSchema, buildWorkSchema, type BlobResults } from "../../schemas/work.js";
-import type { BlobTaskResult, BlobWorkerSetup } from "../analyze/blob-worker.js";
+import type { BlobTask, BlobTaskResult, BlobWorkerSetup } from "../analyze/blob-worker.js";
 import { AnalysisCache } from "../cache/cache.js";
-import { MAX_BLOB_BYTES, type RawFile } from "../ingest/ingest.js";
+import { MAX_BLOB_BYTES } from "../ingest/ingest.js";
 import { WorkerPool } from "../runtime/pool.js";
 import { PipelineError } from "../validate.js";
 import type { TaskHooks, TaskResult } from "./task-stage.js";
@@ -53,6 +53,32 @@ export function blobGroups(sizes: readonly number[], tasks: number): number[][] 
   return groups;
 }
 
+const newBlobPool = (threads: number) => new WorkerPool<BlobTask, BlobTaskResult>(BLOB_WORKER, threads, null);
+
+/**
+ * The per-blob stage's worker threads kept across builds, by pool size: a caller that builds
+ * several times in one process (the tests) passes them (BuildOptions.workers), so that each
+ * worker starts and loads the model and the catalog once. Otherwise a blob task starts its
+ * own and stops them when done. The caller closes them.
+ */
+export class BlobWorkers {
+  private readonly pools = new Map<number, WorkerPool<BlobTask, BlobTaskResult>>();
+
+  /** The kept pool of `threads` workers, or a new one when it was closed (by an interrupted or failed build). */
+  pool(threads: number): WorkerPool<BlobTask, BlobTaskResult> {
+    const kept = this.pools.get(threads);
+    if (kept && !kept.closed) return kept;
+    const pool = newBlobPool(threads);
+    this.pools.set(threads, pool);
+    return pool;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.pools.values()].map((pool) => pool.close()));
+    this.pools.clear();
+  }
+}
+
 /**
  * Task `rank` of the `blobs` stage: its group of RAW's files through worker threads (split,
  * ids, language, episode evidence, near-dup fingerprints; pipeline/analyze/analyze.ts), each analysis
@@ -69,9 +95,10 @@ export async function runBlobTask(work: string, rank: number, hooks: TaskHooks):
   const results: BlobResults = [];
   let bytes = 0;
   if (group.length > 0) {
-    const pool = new WorkerPool<RawFile, BlobTaskResult>(BLOB_WORKER, threads, setup);
+    const pool = hooks.workers?.pool(threads) ?? newBlobPool(threads);
     const stopWorkers = () => void pool.close();
     hooks.signal?.addEventListener("abort", stopWorkers);
+    let failed = true;
     try {
       await Promise.all(
         group.map(async (file) => {
@@ -82,19 +109,21 @@ export async function runBlobTask(work: string, rank: number, hooks: TaskHooks):
             reported += done;
             hooks.advance?.({ bytes: done });
           };
-          const result = await pool.run({ sourceFile, path: Buffer.from(path, "hex") }, { onProgress, name: `analysing ${sourceFile}` });
+          const result = await pool.run({ setup, file: { sourceFile, path: Buffer.from(path, "hex") } }, { onProgress, name: `analysing ${sourceFile}` });
           hooks.advance?.({ rowsIn: 1, rowsOut: result.kind === "blob" && !result.cached ? 1 : 0, bytes: sizeBytes - reported });
           bytes += sizeBytes;
           results.push({ file, ...result });
         }),
       );
+      failed = false;
     } catch (error) {
       // Workers stopped by an interruption fail their tasks: the interruption is what happened.
       hooks.signal?.throwIfAborted();
       throw error;
     } finally {
       hooks.signal?.removeEventListener("abort", stopWorkers);
-      await pool.close();
+      // Kept workers stay, unless a task failed: the group's other tasks may still be running.
+      if (!hooks.workers || failed) await pool.close();
       await cache.clearTemporaryEntries("own");
     }
   }
