@@ -5,7 +5,8 @@ import os from "node:os";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { MAX_BLOB_BYTES } from "../pipeline/ingest/ingest.js";
-import { buildDataset, defaultPartitions, type BuildSummary } from "../pipeline/run.js";
+import { defaultPartitions, type BuildSummary } from "../pipeline/run.js";
+import { build } from "./build.js";
 import { blobBytes, defaultThreads } from "../pipeline/tasks/blob-tasks.js";
 import { generateCorpus } from "../tools/corpus.js";
 import { readCsvRows } from "./readers.js";
@@ -22,8 +23,8 @@ beforeAll(async () => {
   const root = await mkdtemp(path.join(os.tmpdir(), "satc-e2e-"));
   firstOut = path.join(root, "first");
   secondOut = path.join(root, "second");
-  summary = await buildDataset({ rawDir: RAW, outDir: firstOut, log: () => {} });
-  await buildDataset({ rawDir: RAW, outDir: secondOut, log: () => {} });
+  summary = await build({ rawDir: RAW, outDir: firstOut });
+  await build({ rawDir: RAW, outDir: secondOut });
 });
 
 describe("a build of raw/", () => {
@@ -96,7 +97,10 @@ describe("a build of raw/", () => {
 describe("parallel and incremental builds", () => {
   let root: string;
   let rawDir: string;
-  const build = (outDir: string, cacheDir: string, threads = 2, partitions = 1) => buildDataset({ rawDir, outDir, cacheDir, threads, partitions, log: () => {} });
+  // The build the incremental tests change, and its cache.
+  let out: string;
+  let cache: string;
+  const buildInto = (outDir: string, cacheDir: string, options: { threads?: number; partitions?: number } = {}) => build({ rawDir, outDir, cacheDir, ...options });
   const expectSameBytes = (actualDir: string, expectedDir: string) => {
     const [actual, expected] = [readAllBytes(actualDir), readAllBytes(expectedDir)];
     expect(Object.keys(actual).sort()).toEqual(Object.keys(expected).sort());
@@ -106,6 +110,7 @@ describe("parallel and incremental builds", () => {
   beforeAll(async () => {
     root = await mkdtemp(path.join(os.tmpdir(), "satc-incremental-"));
     rawDir = path.join(root, "raw");
+    [out, cache] = [path.join(root, "out"), path.join(root, "cache")];
     // Dozens of small blobs with exact and near duplicates across them, in both layouts:
     // several small synthetic corpora side by side.
     for (let part = 0; part < 12; part++) {
@@ -116,36 +121,33 @@ describe("parallel and incremental builds", () => {
   });
 
   it("writes the same bytes with one worker thread and one partition as with several", async () => {
-    const serial = await build(path.join(root, "serial"), path.join(root, "cache-serial"), 1, 1);
-    const parallel = await build(path.join(root, "parallel"), path.join(root, "cache-parallel"), 3, 3);
+    const serial = await buildInto(out, cache, { threads: 1, partitions: 1 });
+    const parallel = await buildInto(path.join(root, "parallel"), path.join(root, "cache-parallel"), { threads: 2, partitions: 3 });
     expect(serial.blobs).toBeGreaterThan(10);
     expect(serial.paragraphs).toBeLessThan(serial.occurrences);
     expect(parallel.blobsAnalysed).toBe(parallel.blobs);
-    expectSameBytes(path.join(root, "parallel"), path.join(root, "serial"));
+    expectSameBytes(path.join(root, "parallel"), out);
   });
 
   it("after one blob changes, reanalyses only that blob and writes what a clean build writes", async () => {
-    const [cachedOut, cache] = [path.join(root, "cached"), path.join(root, "cache-incremental")];
-    await build(cachedOut, cache);
     const changed = "part-3/blob-00000.txt";
     appendFileSync(path.join(rawDir, changed), "Charlotte verliebt sich in ihren Scheidungsanwalt Harry.\n");
 
-    const rebuilt = await build(cachedOut, cache);
+    const rebuilt = await buildInto(out, cache);
     expect(rebuilt.blobsAnalysed).toBe(1);
     expect(rebuilt.upToDate).toBe(false);
-    await build(path.join(root, "clean"), path.join(root, "cache-clean"));
-    expectSameBytes(cachedOut, path.join(root, "clean"));
+    await buildInto(path.join(root, "clean"), path.join(root, "cache-clean"));
+    expectSameBytes(out, path.join(root, "clean"));
   });
 
   it("skips a rebuild whose inputs and versions are unchanged, unless an output was altered", async () => {
-    const [out, cache] = [path.join(root, "cached"), path.join(root, "cache-incremental")];
     const before = readAllBytes(out);
-    const again = await build(out, cache);
+    const again = await buildInto(out, cache);
     expect(again).toMatchObject({ upToDate: true, blobsAnalysed: 0 });
     expect(again.paragraphs).toBe(readCsvRows(path.join(out, "paragraphs.csv"), new Set()).length);
 
     writeFileSync(path.join(out, "paragraphs.csv"), "tampered\n");
-    const repaired = await build(out, cache);
+    const repaired = await buildInto(out, cache);
     expect(repaired).toMatchObject({ upToDate: false, blobsAnalysed: 0 });
     for (const [name, bytes] of Object.entries(before)) expect(readFileSync(path.join(out, name)).equals(bytes), name).toBe(true);
   });

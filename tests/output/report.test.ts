@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { chromium } from "playwright-core";
 import { beforeAll, describe, expect, it } from "vitest";
-import { buildDataset } from "../../pipeline/run.js";
+import { build } from "../build.js";
 
 const CHROMIUM = "/usr/bin/chromium";
 // CI installs Debian's chromium (.ci/run); on a machine without it only the browser check is skipped.
@@ -15,7 +15,7 @@ let html: string;
 
 beforeAll(async () => {
   out = await mkdtemp(path.join(os.tmpdir(), "satc-report-"));
-  await buildDataset({ rawDir: "raw", outDir: out, log: () => {} });
+  await build({ rawDir: "raw", outDir: out });
   html = readFileSync(path.join(out, "report.html"), "utf8");
 });
 

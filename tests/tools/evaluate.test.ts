@@ -2,7 +2,7 @@ import { mkdtemp } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { buildDataset } from "../../pipeline/run.js";
+import { build } from "../build.js";
 import { formatEvaluation, judgeBuild, noneAbstainedOf, precisionOf, recallOf, tally } from "../../tools/evaluate.js";
 
 /**
@@ -20,7 +20,7 @@ interface Floors {
 
 async function expectFloors(rawDir: string, goldFile: string, floors: Floors): Promise<void> {
   const out = await mkdtemp(path.join(os.tmpdir(), "satc-evaluate-test-"));
-  await buildDataset({ rawDir, outDir: out, log: () => {} });
+  await build({ rawDir, outDir: out });
   const judged = await judgeBuild(out, goldFile);
   const t = tally(judged);
   const report = formatEvaluation(judged, { figuresOnly: true });
