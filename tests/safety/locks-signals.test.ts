@@ -8,7 +8,7 @@ import { Lock } from "../../pipeline/runtime/lock.js";
 import { resolvePlaces } from "../../pipeline/places.js";
 import { ScratchDirectory } from "../../pipeline/runtime/scratch.js";
 import { generateCorpus } from "../../tools/corpus.js";
-import { build, deadPid, project, runCli, startCli, tempFolder, tree } from "./fixtures.js";
+import { build, builtProject, deadPid, project, runCli, startCli, tempFolder, tree } from "./fixtures.js";
 
 describe("one build at a time per OUT and per cache", () => {
   it("[11.9a] refuses a second build into an OUT another build holds, naming its pid, and touches nothing", async () => {
@@ -30,7 +30,7 @@ describe("one build at a time per OUT and per cache", () => {
   });
 
   it("[11.9c] takes over a lock whose process is gone (a killed build), and removes it when done", async () => {
-    const { root, raw, out } = await project();
+    const { root, raw, out } = await builtProject();
     const lockFile = path.join(root, ".out.lock");
     await writeFile(lockFile, `${JSON.stringify({ pid: deadPid(), host: os.hostname() })}\n`);
     await build({ rawDir: raw, outDir: out });
@@ -57,8 +57,7 @@ describe("one build at a time per OUT and per cache", () => {
 
 describe("leftovers of killed builds", () => {
   it("[11.11c] are removed at the start of every build, even an up-to-date one, and only when provably the build's own", async () => {
-    const { root, raw, out } = await project();
-    await build({ rawDir: raw, outDir: out });
+    const { root, raw, out } = await builtProject();
     const tmp = os.tmpdir();
     const dead = deadPid();
     // A scratch folder of a killed build: the build's name with a dead pid, and its marker.
@@ -82,8 +81,7 @@ describe("leftovers of killed builds", () => {
   });
 
   it("[11.11d] puts back the previous OUT when a kill fell between the two renames of the swap", async () => {
-    const { root, raw, out } = await project();
-    await build({ rawDir: raw, outDir: out });
+    const { root, raw, out } = await builtProject();
     const built = await tree(out);
     await rename(out, path.join(root, ".out.previous"));
     expect((await build({ rawDir: raw, outDir: out })).upToDate).toBe(true);
