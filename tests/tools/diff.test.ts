@@ -2,7 +2,7 @@ import { cp, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { build } from "../build.js";
+import { build, builtSeeds } from "../build.js";
 import { runProgram } from "../programs.js";
 import { openTableWriter } from "../../pipeline/output/write.js";
 import { paragraphRowSchema, type ParagraphRow } from "../../schemas/records.js";
@@ -21,10 +21,9 @@ function runDiff(oldDir: string, newDir: string, ...flags: string[]) {
 
 beforeAll(async () => {
   root = await mkdtemp(path.join(os.tmpdir(), "satc-diff-"));
-  const [oldRaw, newRaw] = [path.join(root, "raw-old"), path.join(root, "raw-new")];
-  oldOut = path.join(root, "out-old");
+  const newRaw = path.join(root, "raw-new");
+  oldOut = await builtSeeds();
   newOut = path.join(root, "out-new");
-  await cp("raw", oldRaw, { recursive: true });
   await cp("raw", newRaw, { recursive: true });
   // Edits: one paragraph rewritten, one moved to another file, one new file with an added paragraph.
   const file = path.join(newRaw, "004_a58078538e24c6c1.txt");
@@ -32,7 +31,6 @@ beforeAll(async () => {
   lines[0] = "Chris und Nils sprechen heute über die Feuerwehrmänner von Staten Island.";
   await writeFile(file, lines.join("\n"));
   await writeFile(path.join(newRaw, "005_new.txt"), "Carrie trifft Aidan in seinem Möbelgeschäft.\n");
-  await build({ rawDir: oldRaw, outDir: oldOut });
   await build({ rawDir: newRaw, outDir: newOut });
 });
 
