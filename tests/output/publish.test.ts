@@ -16,8 +16,8 @@ async function snapshot(directory: string): Promise<Record<string, string>> {
 }
 
 /** Starts the real CLI in a process of its own (no wrapper), so SIGKILL reaches the build itself. */
-function startBuild(rawDir: string, outDir: string) {
-  return startProgram("run.mjs", ["--raw", rawDir, "--out", outDir], { stdio: "ignore" });
+function startBuild(rawDir: string, outDir: string, cacheDir: string) {
+  return startProgram("run.mjs", ["--raw", rawDir, "--out", outDir, "--cache", cacheDir], { stdio: "ignore" });
 }
 
 /** The exit code of a started program, once it ended (null when a signal ended it). */
@@ -30,8 +30,11 @@ describe("crash safety", () => {
     await cp("raw", oldRaw, { recursive: true });
     await cp("raw", newRaw, { recursive: true });
     await writeFile(path.join(newRaw, "005_added.txt"), "Samantha zieht in den Meatpacking District.\n");
+    // The new builds' analyses, in a cache of their own that the old builds do not prune: the
+    // killed builds spend their time writing OUT, not loading the language model again.
+    const newCache = path.join(root, "cache-new");
 
-    await build({ rawDir: newRaw, outDir: out });
+    await build({ rawDir: newRaw, outDir: out, cacheDir: newCache });
     const newSnapshot = await snapshot(out);
     await build({ rawDir: oldRaw, outDir: out });
     const oldSnapshot = await snapshot(out);
@@ -41,7 +44,7 @@ describe("crash safety", () => {
     // shows how long a build takes here, so that the kills below fall all through one however
     // fast the machine is (a first run may be slower: the first kills come early).
     const started = performance.now();
-    expect(await exitOf(startBuild(newRaw, out))).toBe(0);
+    expect(await exitOf(startBuild(newRaw, out, newCache))).toBe(0);
     const buildMs = performance.now() - started;
     expect(await snapshot(out)).toEqual(newSnapshot);
     await build({ rawDir: oldRaw, outDir: out });
@@ -49,7 +52,7 @@ describe("crash safety", () => {
     let killedMidBuild = 0;
     for (const share of [0.05, 0.15, 0.3, 0.45, 0.6, 0.8]) {
       const before = await snapshot(out);
-      const child = startBuild(newRaw, out);
+      const child = startBuild(newRaw, out, newCache);
       const exited = exitOf(child);
       await new Promise((resolve) => setTimeout(resolve, share * buildMs));
       if (child.kill("SIGKILL")) killedMidBuild++;
@@ -61,9 +64,9 @@ describe("crash safety", () => {
     }
     expect(killedMidBuild).toBeGreaterThan(3);
 
-    await build({ rawDir: newRaw, outDir: out });
+    await build({ rawDir: newRaw, outDir: out, cacheDir: newCache });
     expect(await snapshot(out)).toEqual(newSnapshot);
-    // Beside OUT only the analysis cache remains: no staging folder, no previous OUT.
-    expect((await readdir(root)).sort()).toEqual([".out.cache", "out", "raw-new", "raw-old"]);
+    // Beside OUT only the analysis caches remain: no staging folder, no previous OUT.
+    expect((await readdir(root)).sort()).toEqual([".out.cache", "cache-new", "out", "raw-new", "raw-old"]);
   });
 });
