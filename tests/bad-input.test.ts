@@ -4,8 +4,8 @@ import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { readRawFile } from "../pipeline/ingest/ingest.js";
 import type { BuildSummary } from "../pipeline/run.js";
-import { build } from "./build.js";
 import { PipelineError } from "../pipeline/validate.js";
+import { build } from "./build.js";
 import { rawFile } from "./helpers.js";
 import { readCsvRows, type Row } from "./readers.js";
 

@@ -7,7 +7,7 @@ import { inject } from "vitest";
  * bundled from this test run's sources (tests/global-setup.ts): they start without compiling
  * TypeScript, and their worker threads too, in a fraction of the time tsx takes.
  */
-export const program = (name: string) => path.join(inject("bundles"), name);
+const program = (name: string) => path.join(inject("bundles"), name);
 
 /** Starts a program in its own process, so that signals reach the program itself, not a wrapper. */
 export const startProgram = (name: string, args: string[], options: SpawnOptions = {}) => spawn(process.execPath, [program(name), ...args], options);

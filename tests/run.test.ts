@@ -6,9 +6,9 @@ import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { MAX_BLOB_BYTES } from "../pipeline/ingest/ingest.js";
 import { defaultPartitions, type BuildSummary } from "../pipeline/run.js";
-import { build, builtSeeds } from "./build.js";
 import { blobBytes, defaultThreads } from "../pipeline/tasks/blob-tasks.js";
 import { generateCorpus } from "../tools/corpus.js";
+import { build, builtSeeds } from "./build.js";
 import { readCsvRows } from "./readers.js";
 
 const RAW = path.resolve("raw");

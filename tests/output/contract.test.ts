@@ -7,10 +7,10 @@ import { tableFromIPC, type Field } from "apache-arrow";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { z } from "zod";
 import { DATASET_NAME } from "../../pipeline/output/dataset-card.js";
-import { build } from "../build.js";
 import { columnSpecs } from "../../schemas/columns.js";
 import type { Manifest } from "../../schemas/manifest.js";
 import { episodeRowSchema, occurrenceRowSchema, paragraphRowSchema, rejectSchema } from "../../schemas/records.js";
+import { build } from "../build.js";
 import { parquetArrowSchema, parquetKeyValueMetadata, queryDuckDB } from "../readers.js";
 
 /**

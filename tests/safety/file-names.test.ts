@@ -4,9 +4,9 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { pathOfSourceFile, sourceFileOf } from "../../pipeline/ingest/file-names.js";
 import { absolutePathOf, listRawFiles, readRawFile } from "../../pipeline/ingest/ingest.js";
-import { build } from "../build.js";
 import { sha256Hex } from "../../pipeline/text.js";
 import { explain } from "../../tools/explain.js";
+import { build } from "../build.js";
 import { tempTree } from "../helpers.js";
 import { readCsvRows } from "../readers.js";
 

@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { build } from "../build.js";
 import { splitBlob } from "../../pipeline/ingest/split.js";
+import { build } from "../build.js";
 import { tempTree, scannedBlob } from "../helpers.js";
 import { readCsvRows } from "../readers.js";
 

@@ -5,9 +5,9 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { compareSourceFiles } from "../../pipeline/ingest/file-names.js";
 import { listRawFiles, MAX_BLOB_BYTES } from "../../pipeline/ingest/ingest.js";
 import type { BuildSummary } from "../../pipeline/run.js";
-import { build } from "../build.js";
 import { sha256Hex } from "../../pipeline/text.js";
 import type { Manifest } from "../../schemas/manifest.js";
+import { build } from "../build.js";
 import { tempTree } from "../helpers.js";
 import { readCsvRows } from "../readers.js";
 

@@ -2,10 +2,10 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { BuildSummary } from "../../pipeline/run.js";
-import { build } from "../build.js";
 import { forTerminal } from "../../pipeline/runtime/terminal.js";
 import { explain } from "../../tools/explain.js";
 import { renderDataDictionary } from "../../tools/data-dictionary.js";
+import { build } from "../build.js";
 import { tempTree } from "../helpers.js";
 import { readCsvRows } from "../readers.js";
 

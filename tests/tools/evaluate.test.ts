@@ -2,8 +2,8 @@ import { mkdtemp } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { build, builtSeeds } from "../build.js";
 import { formatEvaluation, judgeBuild, noneAbstainedOf, precisionOf, recallOf, tally } from "../../tools/evaluate.js";
+import { build, builtSeeds } from "../build.js";
 
 /**
  * The linker's measured quality, as floors: a change that links fewer paragraphs right, links
