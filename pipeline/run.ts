@@ -16,7 +16,7 @@ import { loadLinker, type LoadedLinker } from "./link/linker.js";
 import { Lock } from "./runtime/lock.js";
 import { codeVersion, isMain, PROJECT_ROOT } from "./runtime/bundles.js";
 import { Progress, type ProgressSinks, type StageRecord } from "./runtime/progress.js";
-import { BLOB_WORKER, MAX_THREADS_PER_CORE, workerCount } from "./tasks/blob-tasks.js";
+import { BLOB_WORKER, blobBytes, defaultThreads, MAX_THREADS_PER_CORE, workerCount, type BlobWorkers } from "./tasks/blob-tasks.js";
 import type { SlurmResources } from "./launch/sbatch.js";
 import { launchSlurm } from "./launch/slurm.js";
 import { missingRanks } from "./launch/work.js";
@@ -38,7 +38,7 @@ export interface BuildOptions extends ProgressSinks {
   strict?: boolean;
   /** Per-blob analyses, content-addressed; defaults to `.<OUT>.cache` beside OUT. */
   cacheDir?: string;
-  /** Worker threads for the per-blob stage; defaults to one per core, and is capped (`workerCount`). */
+  /** Worker threads for the per-blob stage; defaults to one per core and MiB of RAW (`defaultThreads`), and is capped (`workerCount`). */
   threads?: number;
   /** Tasks per partitioned stage, and blob groups on Slurm (default `defaultPartitions`); the outputs do not depend on it. */
   partitions?: number;
@@ -50,6 +50,8 @@ export interface BuildOptions extends ProgressSinks {
   slurm?: Partial<SlurmResources> & { command?: readonly string[]; pollMs?: number };
   /** Sees how each paragraph's episode candidates stood before the decision (for fitting the calibration). */
   observeAssessment?: (paragraphId: string, assessment: Assessment | null) => void;
+  /** Worker threads for the per-blob stage kept across builds by the caller, who closes them (tests build many times); by default the build starts and stops its own. */
+  workers?: BlobWorkers;
   /**
    * Stops the build at its next safe point, removing what it had begun (staging, scratch,
    * half-written cache entries); the CLI aborts it on SIGINT and SIGTERM. The abort reason
@@ -122,13 +124,13 @@ export async function buildDataset(options: BuildOptions): Promise<BuildSummary>
 async function buildInPlaces(options: BuildOptions, places: Places, listing: RawListing, cache: AnalysisCache, catalog: LoadedLinker): Promise<BuildSummary> {
   const { strict = false, log, signal, outDir, launcher = "local" } = options;
   const progress = new Progress(options);
-  const threads = workerCount(options.threads ?? os.availableParallelism(), listing.files.length);
+  const stats = await Promise.all(listing.files.map((file) => lstat(absolutePathOf(places.raw, file.path), { bigint: true }).catch(() => null)));
+  const sizes = stats.map((stat) => Number(stat?.size ?? 0));
+  const threads = workerCount(options.threads ?? defaultThreads(blobBytes(sizes)), listing.files.length);
   if (launcher === "local" && options.threads !== undefined && threads < Math.min(options.threads, listing.files.length)) {
     log(`THREADS=${options.threads}: using ${threads} worker threads (at most ${MAX_THREADS_PER_CORE} per core)`);
   }
-  const stats = await Promise.all(listing.files.map((file) => lstat(absolutePathOf(places.raw, file.path), { bigint: true }).catch(() => null)));
-  const sizes = stats.map((stat) => Number(stat?.size ?? 0));
-  const partitions = options.partitions ?? defaultPartitions(sizes.reduce((sum, size) => sum + size, 0), launcher);
+  const partitions = options.partitions ?? defaultPartitions(blobBytes(sizes), launcher);
   const build: BuildWork = {
     packageVersion: PACKAGE_VERSION,
     codeVersion: await codeVersion(TASK_ENTRY),
@@ -151,7 +153,7 @@ async function buildInPlaces(options: BuildOptions, places: Places, listing: Raw
       await launchSlurm({ work, stages: plan.stages }, { ...options.slurm, log, ...(options.status && { status: options.status }), ...(signal && { signal }), projectRoot: fileURLToPath(PROJECT_ROOT) });
       for (const stage of plan.stages) progress.add(await stageRecordOf(work, stage));
     } else {
-      await runTasksHere(work, plan, progress, { linker: catalog, signal, observeAssessment: options.observeAssessment }, sizes);
+      await runTasksHere(work, plan, progress, { linker: catalog, signal, observeAssessment: options.observeAssessment, workers: options.workers }, sizes);
     }
     global = await readWorkFile(workFiles.global(work), globalWorkSchema);
     if (scratch) await scratch.remove();
@@ -183,9 +185,10 @@ async function buildInPlaces(options: BuildOptions, places: Places, listing: Raw
 }
 
 /**
- * Tasks per partitioned stage unless PARTITIONS says otherwise: one per 64 MiB of RAW, so that
- * each task's share of the global phase fits DuckDB's memory (the 1 GB corpus in one partition
- * did not fit 4 GiB), and at least four on Slurm, whose tasks are the unit of parallelism.
+ * Tasks per partitioned stage unless PARTITIONS says otherwise: one per 64 MiB of RAW's blobs
+ * (`blobBytes`), so that each task's share of the global phase fits DuckDB's memory (the 1 GB
+ * corpus in one partition did not fit 4 GiB), and at least four on Slurm, whose tasks are the
+ * unit of parallelism.
  */
 export function defaultPartitions(rawBytes: number, launcher: "local" | "slurm"): number {
   return Math.min(MAX_PARTITIONS, Math.max(launcher === "slurm" ? 4 : 1, Math.ceil(rawBytes / BYTES_PER_PARTITION)));

@@ -3,8 +3,9 @@ import os from "node:os";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { readRawFile } from "../pipeline/ingest/ingest.js";
-import { buildDataset, type BuildSummary } from "../pipeline/run.js";
+import type { BuildSummary } from "../pipeline/run.js";
 import { PipelineError } from "../pipeline/validate.js";
+import { build } from "./build.js";
 import { rawFile } from "./helpers.js";
 import { readCsvRows, type Row } from "./readers.js";
 
@@ -48,7 +49,7 @@ beforeAll(async () => {
   await symlink(path.join(root, "outside.txt"), path.join(raw, "link-outside.txt"));
   await symlink(path.join(raw, "nfc.txt"), path.join(raw, "link-inside.txt"));
   await writeFile(path.join(raw, "huge-line.txt"), `Kurz davor.\n${"Carrie schreibt. ".repeat(50 * 1024 * 1024 / 17)}\nKurz danach.\n`);
-  summary = await buildDataset({ rawDir: raw, outDir: out, log: () => {} });
+  summary = await build({ rawDir: raw, outDir: out });
   occurrences = readCsvRows(path.join(out, "occurrences.csv"), new Set(["line_start", "line_end", "byte_start", "byte_end"]));
   paragraphs = readCsvRows(path.join(out, "paragraphs.csv"), new Set(["occurrence_count"]));
 });
@@ -91,7 +92,9 @@ describe("bad input", () => {
 
   it("fails a STRICT build when anything was rejected, after writing OUT", async () => {
     const strictOut = path.join(path.dirname(out), "strict-out");
-    await expect(buildDataset({ rawDir: raw, outDir: strictOut, strict: true, log: () => {} })).rejects.toThrow(PipelineError);
+    // With the analyses of the build above: the 50 MB line is not analysed again.
+    const cacheDir = path.join(path.dirname(out), ".out.cache");
+    await expect(build({ rawDir: raw, outDir: strictOut, cacheDir, strict: true })).rejects.toThrow(PipelineError);
     expect(readCsvRows(path.join(strictOut, "rejects.csv"), new Set()).length).toBe(summary.rejects.length);
   });
 

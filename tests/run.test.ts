@@ -4,8 +4,11 @@ import { cp, mkdtemp } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { buildDataset, defaultPartitions, type BuildSummary } from "../pipeline/run.js";
+import { MAX_BLOB_BYTES } from "../pipeline/ingest/ingest.js";
+import { defaultPartitions, type BuildSummary } from "../pipeline/run.js";
+import { blobBytes, defaultThreads } from "../pipeline/tasks/blob-tasks.js";
 import { generateCorpus } from "../tools/corpus.js";
+import { build, builtSeeds } from "./build.js";
 import { readCsvRows } from "./readers.js";
 
 const RAW = path.resolve("raw");
@@ -18,10 +21,9 @@ const readAllBytes = (directory: string) =>
 
 beforeAll(async () => {
   const root = await mkdtemp(path.join(os.tmpdir(), "satc-e2e-"));
-  firstOut = path.join(root, "first");
+  firstOut = await builtSeeds();
   secondOut = path.join(root, "second");
-  summary = await buildDataset({ rawDir: RAW, outDir: firstOut, log: () => {} });
-  await buildDataset({ rawDir: RAW, outDir: secondOut, log: () => {} });
+  summary = await build({ rawDir: RAW, outDir: secondOut });
 });
 
 describe("a build of raw/", () => {
@@ -94,7 +96,10 @@ describe("a build of raw/", () => {
 describe("parallel and incremental builds", () => {
   let root: string;
   let rawDir: string;
-  const build = (outDir: string, cacheDir: string, threads = 2, partitions = 1) => buildDataset({ rawDir, outDir, cacheDir, threads, partitions, log: () => {} });
+  // The build the incremental tests change, and its cache.
+  let out: string;
+  let cache: string;
+  const buildInto = (outDir: string, cacheDir: string, options: { threads?: number; partitions?: number } = {}) => build({ rawDir, outDir, cacheDir, ...options });
   const expectSameBytes = (actualDir: string, expectedDir: string) => {
     const [actual, expected] = [readAllBytes(actualDir), readAllBytes(expectedDir)];
     expect(Object.keys(actual).sort()).toEqual(Object.keys(expected).sort());
@@ -104,6 +109,7 @@ describe("parallel and incremental builds", () => {
   beforeAll(async () => {
     root = await mkdtemp(path.join(os.tmpdir(), "satc-incremental-"));
     rawDir = path.join(root, "raw");
+    [out, cache] = [path.join(root, "out"), path.join(root, "cache")];
     // Dozens of small blobs with exact and near duplicates across them, in both layouts:
     // several small synthetic corpora side by side.
     for (let part = 0; part < 12; part++) {
@@ -114,36 +120,33 @@ describe("parallel and incremental builds", () => {
   });
 
   it("writes the same bytes with one worker thread and one partition as with several", async () => {
-    const serial = await build(path.join(root, "serial"), path.join(root, "cache-serial"), 1, 1);
-    const parallel = await build(path.join(root, "parallel"), path.join(root, "cache-parallel"), 3, 3);
+    const serial = await buildInto(out, cache, { threads: 1, partitions: 1 });
+    const parallel = await buildInto(path.join(root, "parallel"), path.join(root, "cache-parallel"), { threads: 2, partitions: 3 });
     expect(serial.blobs).toBeGreaterThan(10);
     expect(serial.paragraphs).toBeLessThan(serial.occurrences);
     expect(parallel.blobsAnalysed).toBe(parallel.blobs);
-    expectSameBytes(path.join(root, "parallel"), path.join(root, "serial"));
+    expectSameBytes(path.join(root, "parallel"), out);
   });
 
   it("after one blob changes, reanalyses only that blob and writes what a clean build writes", async () => {
-    const [cachedOut, cache] = [path.join(root, "cached"), path.join(root, "cache-incremental")];
-    await build(cachedOut, cache);
     const changed = "part-3/blob-00000.txt";
     appendFileSync(path.join(rawDir, changed), "Charlotte verliebt sich in ihren Scheidungsanwalt Harry.\n");
 
-    const rebuilt = await build(cachedOut, cache);
+    const rebuilt = await buildInto(out, cache);
     expect(rebuilt.blobsAnalysed).toBe(1);
     expect(rebuilt.upToDate).toBe(false);
-    await build(path.join(root, "clean"), path.join(root, "cache-clean"));
-    expectSameBytes(cachedOut, path.join(root, "clean"));
+    await buildInto(path.join(root, "clean"), path.join(root, "cache-clean"));
+    expectSameBytes(out, path.join(root, "clean"));
   });
 
   it("skips a rebuild whose inputs and versions are unchanged, unless an output was altered", async () => {
-    const [out, cache] = [path.join(root, "cached"), path.join(root, "cache-incremental")];
     const before = readAllBytes(out);
-    const again = await build(out, cache);
+    const again = await buildInto(out, cache);
     expect(again).toMatchObject({ upToDate: true, blobsAnalysed: 0 });
     expect(again.paragraphs).toBe(readCsvRows(path.join(out, "paragraphs.csv"), new Set()).length);
 
     writeFileSync(path.join(out, "paragraphs.csv"), "tampered\n");
-    const repaired = await build(out, cache);
+    const repaired = await buildInto(out, cache);
     expect(repaired).toMatchObject({ upToDate: false, blobsAnalysed: 0 });
     for (const [name, bytes] of Object.entries(before)) expect(readFileSync(path.join(out, name)).equals(bytes), name).toBe(true);
   });
@@ -155,5 +158,18 @@ describe("the default number of partitions", () => {
     expect([0, 64 * MiB, 64 * MiB + 1, 1024 * MiB].map((bytes) => defaultPartitions(bytes, "local"))).toEqual([1, 1, 2, 16]);
     expect([0, 10 * MiB, 1024 * MiB].map((bytes) => defaultPartitions(bytes, "slurm"))).toEqual([4, 4, 16]);
     expect(defaultPartitions(1024 ** 4, "local")).toBe(4096);
+  });
+
+  it("counts only files that can be blobs: a larger one is rejected unread", () => {
+    expect(blobBytes([MAX_BLOB_BYTES + 1, 5, MAX_BLOB_BYTES])).toBe(MAX_BLOB_BYTES + 5);
+    expect(defaultPartitions(blobBytes([MAX_BLOB_BYTES + 1, 5]), "local")).toBe(1);
+  });
+});
+
+describe("the default number of worker threads", () => {
+  it("is one per core, but at most one per MiB of blobs: a worker's start costs more than a small RAW's analysis", () => {
+    const MiB = 1024 ** 2;
+    expect([0, 1, MiB, MiB + 1, 3 * MiB, 100 * MiB].map((bytes) => defaultThreads(bytes, 4))).toEqual([1, 1, 1, 2, 3, 4]);
+    expect(defaultThreads(100 * MiB, 1)).toBe(1);
   });
 });

@@ -1,4 +1,3 @@
-import { workerData } from "node:worker_threads";
 import type { Blob, Reject } from "../../schemas/records.js";
 import { analyzeBlob, type AnalysisTools } from "./analyze.js";
 import { AnalysisCache } from "../cache/cache.js";
@@ -21,20 +20,26 @@ export interface BlobWorkerSetup {
   analysisVersion: string;
 }
 
+/** One file of RAW, with the build it belongs to: a worker may serve several builds (BlobWorkers). */
+export interface BlobTask {
+  setup: BlobWorkerSetup;
+  file: RawFile;
+}
+
 export type BlobTaskResult =
   | { kind: "reject"; reject: Reject; input: InputFile }
   | { kind: "blob"; blob: Blob; cacheKey: string; cached: boolean; damagedEntry?: string };
 
-const setup = workerData as BlobWorkerSetup;
-const cache = new AnalysisCache(setup.cacheDirectory, setup.analysisVersion);
 // Loaded on the first cache miss only: a rebuild that changes nothing never loads the model.
-let tools: Promise<AnalysisTools> | undefined;
+// Loaded again only for another analysis version, which a worker kept across builds may meet.
+let tools: { analysisVersion: string; loaded: Promise<AnalysisTools> } | undefined;
 const loadTools = async (): Promise<AnalysisTools> => {
   const [identifier, linker] = await Promise.all([loadLanguageIdentifier(), loadLinker()]);
   return { identifier, linker };
 };
 
-export default serveTasks(async (file: RawFile, reportProgress): Promise<BlobTaskResult> => {
+export default serveTasks(async ({ setup, file }: BlobTask, reportProgress): Promise<BlobTaskResult> => {
+  const cache = new AnalysisCache(setup.cacheDirectory, setup.analysisVersion);
   const ingested = await readRawFile(setup.rawDir, file);
   if (ingested.kind === "reject") return ingested;
   const { scanned } = ingested;
@@ -44,7 +49,8 @@ export default serveTasks(async (file: RawFile, reportProgress): Promise<BlobTas
   // A damaged entry is never trusted: it is analysed again, and the main thread says so.
   const damagedEntry = state === "missing" ? undefined : `cache entry ${cache.entryPath(cacheKey)} was damaged (${state.damaged}); ${file.sourceFile} was analysed again`;
   if (damagedEntry) await cache.drop(cacheKey);
-  const analysisTools = await (tools ??= loadTools());
+  if (tools?.analysisVersion !== setup.analysisVersion) tools = { analysisVersion: setup.analysisVersion, loaded: loadTools() };
+  const analysisTools = await tools.loaded;
   const entry = await cache.create(cacheKey);
   try {
     const chunks = readFileChunks(absolutePathOf(setup.rawDir, file.path));

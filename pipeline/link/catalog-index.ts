@@ -82,9 +82,45 @@ export interface CatalogIndex {
   cueMatcher: TermMatcher;
 }
 
+/** What scoring a paragraph's evidence searches: everything in the index but the episodes' order. */
+type TermIndex = Omit<CatalogIndex, "episodes" | "positionOf">;
+
 export function indexCatalog(catalog: Catalog): CatalogIndex {
-  const variantsById = new Map(catalog.characters.filter((c) => !c.lead).map((c) => [c.id, c.variants.map(foldTerm)]));
   const episodes = [...catalog.episodes].sort((a, b) => (a.code < b.code ? -1 : 1));
+  // The term index takes a second or more to build, and only scoring evidence needs it: the
+  // build's own thread decides on evidence its workers found, by the episodes' order alone.
+  let terms: TermIndex | undefined;
+  const termIndex = () => (terms ??= indexTerms(catalog, episodes));
+  return {
+    episodes: episodes.map((episode) => ({ season: episode.season, episode: episode.episode, code: episode.code, title: episode.title })),
+    positionOf: new Map(episodes.map((episode, position) => [episode.code, position])),
+    get features() {
+      return termIndex().features;
+    },
+    get postings() {
+      return termIndex().postings;
+    },
+    get matcher() {
+      return termIndex().matcher;
+    },
+    get phraseMatcher() {
+      return termIndex().phraseMatcher;
+    },
+    get phrasePostings() {
+      return termIndex().phrasePostings;
+    },
+    get cueKinds() {
+      return termIndex().cueKinds;
+    },
+    get cueMatcher() {
+      return termIndex().cueMatcher;
+    },
+  };
+}
+
+/** `episodes` in air order. */
+function indexTerms(catalog: Catalog, episodes: Catalog["episodes"]): TermIndex {
+  const variantsById = new Map(catalog.characters.filter((c) => !c.lead).map((c) => [c.id, c.variants.map(foldTerm)]));
   const seriesName = foldTerm(catalog.series);
 
   interface DraftFeature {
@@ -175,10 +211,8 @@ export function indexCatalog(catalog: Catalog): CatalogIndex {
   }
   const cueMatcher = new TermMatcher([...kindsOfCueTerm.keys()].filter((term) => term !== ""), "whole-words");
   return {
-    episodes: episodes.map((episode) => ({ season: episode.season, episode: episode.episode, code: episode.code, title: episode.title })),
     features: allFeatures,
     postings: matcher.terms.map((term) => postings.get(term) ?? []),
-    positionOf: new Map(episodes.map((episode, position) => [episode.code, position])),
     matcher,
     phraseMatcher,
     phrasePostings: phraseMatcher.phrases.map((phrase) => postings.get(phrase)!),

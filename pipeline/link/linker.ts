@@ -30,8 +30,8 @@ export async function loadLinker(catalogDirectory: string = CATALOG_DIRECTORY, c
     quality = parsed.data;
   }
   const hashes = `calibration:${sha256Hex(await readFile(calibrationFile)).slice(0, 16)} quality:${qualityBytes ? sha256Hex(qualityBytes).slice(0, 16) : "none"}`;
-  // Indexed on first use: the index takes a second or more to build, and a build that finds
-  // OUT up to date links nothing.
+  // Indexed on first use, and its terms only when evidence is scored (catalog-index.ts): they
+  // take a second or more to index, and a build that finds OUT up to date links nothing.
   let index: CatalogIndex | undefined;
   return {
     catalog,

@@ -16,6 +16,7 @@ export class WorkerPool<Task, Result> {
   private readonly piscina: Piscina<TaskMessage<Task>, Outcome<Result>>;
   /** Why the pool stopped by itself: a worker failed with no task to fail (it could not start). */
   private failure: Error | undefined;
+  private closing: Promise<void> | undefined;
 
   /** `module` is the worker's source; `setup` reaches every worker as its `workerData`. */
   constructor(module: URL, size: number, setup: unknown, { resourceLimits }: { resourceLimits?: ResourceLimits } = {}) {
@@ -60,7 +61,12 @@ export class WorkerPool<Task, Result> {
 
   /** Stops every worker, at once: a task still running fails. */
   async close(): Promise<void> {
-    await this.piscina.destroy();
+    await (this.closing ??= this.piscina.destroy());
+  }
+
+  /** Whether the pool was closed, by its owner or by itself (a worker could not start). */
+  get closed(): boolean {
+    return this.closing !== undefined;
   }
 }
 

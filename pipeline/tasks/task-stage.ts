@@ -1,6 +1,7 @@
 import type { Assessment } from "../link/decide.js";
 import type { LoadedLinker } from "../link/linker.js";
 import type { BuildWork } from "../../schemas/work.js";
+import type { BlobWorkers } from "./blob-tasks.js";
 
 /** What a task may get from the process that runs it when that is the build itself (LAUNCHER=local). */
 export interface TaskHooks {
@@ -9,6 +10,8 @@ export interface TaskHooks {
   signal?: AbortSignal | undefined;
   /** Sees how each paragraph's episode candidates stood before the decision (for fitting the calibration). */
   observeAssessment?: ((paragraphId: string, assessment: Assessment | null) => void) | undefined;
+  /** The per-blob stage's worker threads, kept by the caller across builds; a blob task on its own starts its own. */
+  workers?: BlobWorkers | undefined;
   /** Rows and bytes done so far, for the progress line. */
   advance?: ((counts: { bytes?: number; rowsIn?: number; rowsOut?: number }) => void) | undefined;
 }

@@ -7,10 +7,10 @@ import { tableFromIPC, type Field } from "apache-arrow";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { z } from "zod";
 import { DATASET_NAME } from "../../pipeline/output/dataset-card.js";
-import { buildDataset } from "../../pipeline/run.js";
 import { columnSpecs } from "../../schemas/columns.js";
 import type { Manifest } from "../../schemas/manifest.js";
 import { episodeRowSchema, occurrenceRowSchema, paragraphRowSchema, rejectSchema } from "../../schemas/records.js";
+import { build } from "../build.js";
 import { parquetArrowSchema, parquetKeyValueMetadata, queryDuckDB } from "../readers.js";
 
 /**
@@ -87,7 +87,7 @@ beforeAll(async () => {
   await cp("raw", raw, { recursive: true });
   await writeFile(path.join(raw, "zz-binary.bin"), Buffer.from([0x41, 0x00, 0x42]));
   out = path.join(root, "out");
-  await buildDataset({ rawDir: raw, outDir: out, log: () => {} });
+  await build({ rawDir: raw, outDir: out });
   manifest = JSON.parse(readFileSync(file("manifest.json"), "utf8")) as Manifest;
 });
 

@@ -1,10 +1,10 @@
-import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { cp, mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { buildDataset } from "../../pipeline/run.js";
+import { build } from "../build.js";
+import { startProgram } from "../programs.js";
 
 /** File name → SHA-256 of every file in a folder: what "OUT unchanged" compares. */
 async function snapshot(directory: string): Promise<Record<string, string>> {
@@ -15,10 +15,13 @@ async function snapshot(directory: string): Promise<Record<string, string>> {
   return Object.fromEntries(entries);
 }
 
-/** Starts the real CLI in this very process (no wrapper), so SIGKILL reaches the build itself. */
-function startBuild(rawDir: string, outDir: string) {
-  return spawn(process.execPath, ["--import", "tsx", "pipeline/run.ts", "--raw", rawDir, "--out", outDir], { stdio: "ignore" });
+/** Starts the real CLI in a process of its own (no wrapper), so SIGKILL reaches the build itself. */
+function startBuild(rawDir: string, outDir: string, cacheDir: string) {
+  return startProgram("run.mjs", ["--raw", rawDir, "--out", outDir, "--cache", cacheDir], { stdio: "ignore" });
 }
+
+/** The exit code of a started program, once it ended (null when a signal ended it). */
+const exitOf = (child: ReturnType<typeof startBuild>) => new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
 
 describe("crash safety", () => {
   it("leaves the previous OUT complete and unchanged when a build is killed at any moment, and the next build succeeds", async () => {
@@ -27,31 +30,43 @@ describe("crash safety", () => {
     await cp("raw", oldRaw, { recursive: true });
     await cp("raw", newRaw, { recursive: true });
     await writeFile(path.join(newRaw, "005_added.txt"), "Samantha zieht in den Meatpacking District.\n");
+    // The new builds' analyses, in a cache of their own that the old builds do not prune: the
+    // killed builds spend their time writing OUT, not loading the language model again.
+    const newCache = path.join(root, "cache-new");
 
-    await buildDataset({ rawDir: newRaw, outDir: out, log: () => {} });
+    await build({ rawDir: newRaw, outDir: out, cacheDir: newCache });
     const newSnapshot = await snapshot(out);
-    await buildDataset({ rawDir: oldRaw, outDir: out, log: () => {} });
+    await build({ rawDir: oldRaw, outDir: out });
     const oldSnapshot = await snapshot(out);
     expect(newSnapshot).not.toEqual(oldSnapshot);
 
+    // A build of the CLI that is not killed: it writes what the build in this process wrote, and
+    // shows how long a build takes here, so that the kills below fall all through one however
+    // fast the machine is (a first run may be slower: the first kills come early).
+    const started = performance.now();
+    expect(await exitOf(startBuild(newRaw, out, newCache))).toBe(0);
+    const buildMs = performance.now() - started;
+    expect(await snapshot(out)).toEqual(newSnapshot);
+    await build({ rawDir: oldRaw, outDir: out });
+
     let killedMidBuild = 0;
-    for (const delayMs of [150, 400, 700, 1000, 1300, 1600, 1900, 2200, 2500, 2800, 3100, 3500]) {
+    for (const share of [0.05, 0.15, 0.3, 0.45, 0.6, 0.8]) {
       const before = await snapshot(out);
-      const child = startBuild(newRaw, out);
-      const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-      await new Promise((resolve) => setTimeout(resolve, delayMs));
+      const child = startBuild(newRaw, out, newCache);
+      const exited = exitOf(child);
+      await new Promise((resolve) => setTimeout(resolve, share * buildMs));
       if (child.kill("SIGKILL")) killedMidBuild++;
       await exited;
       const after = await snapshot(out);
       // Killed before the swap: the old OUT; killed after it (or finished): the complete new one.
       expect([JSON.stringify(before), JSON.stringify(newSnapshot)]).toContain(JSON.stringify(after));
-      if (JSON.stringify(after) === JSON.stringify(newSnapshot)) await buildDataset({ rawDir: oldRaw, outDir: out, log: () => {} });
+      if (JSON.stringify(after) === JSON.stringify(newSnapshot)) await build({ rawDir: oldRaw, outDir: out });
     }
     expect(killedMidBuild).toBeGreaterThan(3);
 
-    await buildDataset({ rawDir: newRaw, outDir: out, log: () => {} });
+    await build({ rawDir: newRaw, outDir: out, cacheDir: newCache });
     expect(await snapshot(out)).toEqual(newSnapshot);
-    // Beside OUT only the analysis cache remains: no staging folder, no previous OUT.
-    expect((await readdir(root)).sort()).toEqual([".out.cache", "out", "raw-new", "raw-old"]);
+    // Beside OUT only the analysis caches remain: no staging folder, no previous OUT.
+    expect((await readdir(root)).sort()).toEqual([".out.cache", "cache-new", "out", "raw-new", "raw-old"]);
   });
 });

@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { chromium } from "playwright-core";
 import { beforeAll, describe, expect, it } from "vitest";
-import { buildDataset } from "../../pipeline/run.js";
+import { builtSeeds } from "../build.js";
 
 const CHROMIUM = "/usr/bin/chromium";
 // CI installs Debian's chromium (.ci/run); on a machine without it only the browser check is skipped.
@@ -14,8 +14,7 @@ let out: string;
 let html: string;
 
 beforeAll(async () => {
-  out = await mkdtemp(path.join(os.tmpdir(), "satc-report-"));
-  await buildDataset({ rawDir: "raw", outDir: out, log: () => {} });
+  out = await builtSeeds();
   html = readFileSync(path.join(out, "report.html"), "utf8");
 });
 
@@ -51,10 +50,11 @@ describe("report.html", () => {
         if (!request.url().startsWith("file:")) problems.push(`network request: ${request.url()}`);
       });
       await page.goto(`file://${path.join(out, "report.html")}`);
-      await page.screenshot({ path: path.join(out, "report.png"), fullPage: true });
+      const screenshot = path.join(await mkdtemp(path.join(os.tmpdir(), "satc-report-")), "report.png");
+      await page.screenshot({ path: screenshot, fullPage: true });
       expect(problems).toEqual([]);
       expect(await page.locator("svg").count()).toBeGreaterThanOrEqual(4);
-      expect(readFileSync(path.join(out, "report.png")).length).toBeGreaterThan(10_000);
+      expect(readFileSync(screenshot).length).toBeGreaterThan(10_000);
     } finally {
       await browser.close();
     }

@@ -37,7 +37,9 @@ describe("WorkerPool", () => {
     const waiting = closing.run({ kind: "wait" }).catch((error: unknown) => error);
     const queued = closing.run({ kind: "progress", steps: 1 }).catch((error: unknown) => error);
     await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(closing.closed).toBe(false);
     await closing.close();
+    expect(closing.closed).toBe(true);
     expect(await waiting).toBeInstanceOf(Error);
     expect(await queued).toBeInstanceOf(Error);
   });
@@ -47,6 +49,7 @@ describe("WorkerPool", () => {
     try {
       const tasks = [1, 2, 3].map((steps) => broken.run({ kind: "progress", steps }).catch((error: unknown) => error));
       for (const failure of await Promise.all(tasks)) expect(failure).toMatchObject({ message: "a worker thread stopped: this worker cannot start" });
+      expect(broken.closed).toBe(true);
     } finally {
       await broken.close();
     }

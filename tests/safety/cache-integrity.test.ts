@@ -3,7 +3,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import type { ShardRow } from "../../schemas/shard.js";
 import { AnalysisCache, CACHE_TAG } from "../../pipeline/cache/cache.js";
-import { build, deadPid, project, tempFolder, tree } from "./fixtures.js";
+import { build, builtProject, deadPid, project, tempFolder, tree } from "./fixtures.js";
 
 /** Every committed entry file in a cache folder. */
 async function entries(cacheDir: string): Promise<string[]> {
@@ -47,9 +47,8 @@ describe("the cache touches only its own folder and entries", () => {
   });
 
   it("[11.2c] refuses a tagged cache that holds anything but entries, before OUT is touched", async () => {
-    const { root, raw, out } = await project();
-    const cacheDir = path.join(root, "cache");
-    await build({ rawDir: raw, outDir: out, cacheDir });
+    const { root, raw, out } = await builtProject();
+    const cacheDir = path.join(root, ".out.cache");
     await mkdir(path.join(cacheDir, "00", "deeper"), { recursive: true });
     await writeFile(path.join(raw, "c.txt"), "Aidan baut Möbel.\n");
     const before = await tree(root);
@@ -73,8 +72,7 @@ describe("the cache touches only its own folder and entries", () => {
   });
 
   it("[11.2e] refuses an empty RAW (an unmounted disk) and leaves OUT as it was", async () => {
-    const { root, raw, out } = await project();
-    await build({ rawDir: raw, outDir: out });
+    const { root, raw, out } = await builtProject();
     await rm(raw, { recursive: true });
     await mkdir(raw);
     const before = await tree(root);
@@ -85,9 +83,8 @@ describe("the cache touches only its own folder and entries", () => {
 
 describe("a damaged cache entry is never trusted and never fatal", () => {
   it("[11.5a] finds a flipped byte in a cached entry, analyses the blob again, says so in one line and publishes the true text", async () => {
-    const { root, raw, out } = await project();
-    const cacheDir = path.join(root, "cache");
-    await build({ rawDir: raw, outDir: out, cacheDir });
+    const { root, raw, out } = await builtProject();
+    const cacheDir = path.join(root, ".out.cache");
     // The entry of a.txt, the blob that says "Carrie Bradshaw": one byte in the middle of its Parquet file flipped.
     const damaged = [];
     for (const file of await entries(cacheDir)) {
@@ -127,9 +124,8 @@ describe("a damaged cache entry is never trusted and never fatal", () => {
     await truncate(recordFile, 0);
     expect(await cache.check(key)).toEqual({ damaged: "its record is not a cache record" });
 
-    const { root, raw, out } = await project();
-    const cacheDir = path.join(root, "cache");
-    await build({ rawDir: raw, outDir: out, cacheDir });
+    const { root, raw } = await builtProject();
+    const cacheDir = path.join(root, ".out.cache");
     for (const entry of await entries(cacheDir)) await truncate(entry, 0);
     const lines: string[] = [];
     const rebuilt = await build({ rawDir: raw, outDir: path.join(root, "again"), cacheDir, log: (line) => lines.push(line) });

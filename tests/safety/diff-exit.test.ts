@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { cp, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { build, project, tempFolder } from "./fixtures.js";
+import { build, builtProject, tempFolder } from "./fixtures.js";
 
 let oldOut: string;
 let newOut: string;
@@ -10,9 +10,9 @@ let brokenOut: string;
 let missingOut: string;
 
 beforeAll(async () => {
-  const { root, raw } = await project();
-  [oldOut, newOut, brokenOut, missingOut] = ["old", "new", "broken", "missing"].map((name) => path.join(root, name)) as [string, string, string, string];
-  await build({ rawDir: raw, outDir: oldOut });
+  const { root, raw, out } = await builtProject();
+  oldOut = out;
+  [newOut, brokenOut, missingOut] = ["new", "broken", "missing"].map((name) => path.join(root, name)) as [string, string, string];
   await writeFile(path.join(raw, "c.txt"), "Aidan baut Möbel für Carrie.\n");
   await build({ rawDir: raw, outDir: newOut });
   await cp(oldOut, brokenOut, { recursive: true });

@@ -4,9 +4,9 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { pathOfSourceFile, sourceFileOf } from "../../pipeline/ingest/file-names.js";
 import { absolutePathOf, listRawFiles, readRawFile } from "../../pipeline/ingest/ingest.js";
-import { buildDataset } from "../../pipeline/run.js";
 import { sha256Hex } from "../../pipeline/text.js";
 import { explain } from "../../tools/explain.js";
+import { build } from "../build.js";
 import { tempTree } from "../helpers.js";
 import { readCsvRows } from "../readers.js";
 
@@ -90,7 +90,7 @@ describe("reading RAW by bytes", () => {
       [LOOKALIKE_NAME, "Carrie with a backslash.\n"],
     ]);
     const out = `${raw}-out`;
-    const summary = await buildDataset({ rawDir: raw, outDir: out, log: () => {}, threads: 1 });
+    const summary = await build({ rawDir: raw, outDir: out, threads: 1 });
     expect(summary.rejects).toEqual([{ sourceFile: "x\\xFF.txt", lineStart: 0, lineEnd: 0, reason: NOT_UTF8 }]);
     const occurrences = readCsvRows(path.join(out, "occurrences.csv"), new Set());
     expect(occurrences.map((row) => row.source_file)).toEqual(["x\\\\xFF.txt", "x\ufffd.txt"]);

@@ -1,10 +1,13 @@
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { lstat, mkdtemp, readdir, readFile, readlink } from "node:fs/promises";
+import { cp, lstat, mkdtemp, readdir, readFile, readlink } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { buildDataset, type BuildOptions } from "../../pipeline/run.js";
+import { build } from "../build.js";
 import { tempTree } from "../helpers.js";
+import { startProgram } from "../programs.js";
+
+export { build };
 
 /** A RAW of two small blobs: enough for a build of a second or two. */
 export const TINY_RAW = {
@@ -15,10 +18,27 @@ export const TINY_RAW = {
 /** A fresh folder with `raw/` holding TINY_RAW, and paths for OUT beside it. */
 export async function project(): Promise<{ root: string; raw: string; out: string }> {
   const root = await tempTree(Object.fromEntries(Object.entries(TINY_RAW).map(([name, text]) => [`raw/${name}`, text])));
-  return { root, raw: path.join(root, "raw"), out: path.join(root, "out") };
+  return paths(root);
 }
 
-export const build = (options: Omit<BuildOptions, "log"> & { log?: BuildOptions["log"] }) => buildDataset({ log: () => {}, ...options });
+/**
+ * A fresh folder as `project()` makes it once it was built: OUT complete and its cache
+ * `.out.cache` beside it, copied from the one build the test process makes of it, for tests of
+ * what a build does to a previous one, or refuses to do.
+ */
+export async function builtProject(): Promise<{ root: string; raw: string; out: string }> {
+  built ??= project().then(async ({ root, raw, out }) => {
+    await build({ rawDir: raw, outDir: out });
+    return root;
+  });
+  const root = await tempTree({});
+  await cp(await built, root, { recursive: true });
+  return paths(root);
+}
+
+let built: Promise<string> | undefined;
+
+const paths = (root: string) => ({ root, raw: path.join(root, "raw"), out: path.join(root, "out") });
 
 /**
  * Every file, folder and link under `root` with a hash of each file's bytes: what "nothing
@@ -45,7 +65,7 @@ export function deadPid(): number {
   return Number(child.stdout);
 }
 
-/** Runs the real CLI (`pipeline/run.ts`) to the end: exit status and stderr. */
+/** Runs the real CLI (run.mjs, bundled from `pipeline/run.ts`) to the end: exit status and stderr. */
 export function runCli(args: string[], env: Record<string, string> = {}): Promise<{ status: number | null; stderr: string }> {
   const child = startCli(args, env);
   let stderr = "";
@@ -55,7 +75,7 @@ export function runCli(args: string[], env: Record<string, string> = {}): Promis
 
 /** Starts the real CLI in its own process (signals reach the build itself, not a wrapper). */
 export function startCli(args: string[], env: Record<string, string> = {}) {
-  return spawn(process.execPath, ["--import", "tsx", "pipeline/run.ts", ...args], { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, ...env } });
+  return startProgram("run.mjs", args, { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, ...env } });
 }
 
 export const tempFolder = () => mkdtemp(path.join(os.tmpdir(), "satc-safety-"));

@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { buildDataset } from "../../pipeline/run.js";
 import { splitBlob } from "../../pipeline/ingest/split.js";
+import { build } from "../build.js";
 import { tempTree, scannedBlob } from "../helpers.js";
 import { readCsvRows } from "../readers.js";
 
@@ -64,7 +64,7 @@ describe("lines of invisible characters", () => {
     };
     const raw = await tempTree(files);
     const out = `${raw}-out`;
-    const summary = await buildDataset({ rawDir: raw, outDir: out, log: () => {}, threads: 1 });
+    const summary = await build({ rawDir: raw, outDir: out, threads: 1 });
     const paragraphs = readCsvRows(path.join(out, "paragraphs.csv"), new Set());
     expect(paragraphs.map((row) => row.text)).toEqual(["Carrie schreibt.", "Miranda lacht."]);
     const occurrences = readCsvRows(path.join(out, "occurrences.csv"), new Set(["line_start", "line_end"]));

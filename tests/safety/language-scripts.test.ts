@@ -2,9 +2,9 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { identifyLanguage, loadLanguageIdentifier, type LanguageIdentifier } from "../../pipeline/analyze/language.js";
-import { buildDataset } from "../../pipeline/run.js";
 import { normalizeText } from "../../pipeline/text.js";
 import { languageFields, paragraphRowSchema } from "../../schemas/records.js";
+import { build } from "../build.js";
 import { tempTree } from "../helpers.js";
 import { readCsvRows } from "../readers.js";
 import { SCRIPT_SAMPLES } from "./scripts.js";
@@ -53,7 +53,7 @@ describe("a build over a paragraph in every script", () => {
   it("[11.4c] succeeds, with every paragraph row inside its schema", async () => {
     const raw = await tempTree({ "scripts.txt": `${SCRIPT_SAMPLES.map(({ text }) => text).join("\n")}\n` });
     const out = path.join(raw, "..", `${path.basename(raw)}-out`);
-    const summary = await buildDataset({ rawDir: raw, outDir: out, log: () => {}, threads: 1 });
+    const summary = await build({ rawDir: raw, outDir: out, threads: 1 });
     expect(summary.rejects).toEqual([]);
     expect(summary.occurrences).toBe(SCRIPT_SAMPLES.length);
     const rows = readCsvRows(path.join(out, "paragraphs.csv"), new Set(["language_score", "line_start", "occurrence_count"]));

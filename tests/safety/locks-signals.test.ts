@@ -1,6 +1,6 @@
 import { appendFileSync, watch } from "node:fs";
 import os from "node:os";
-import { mkdir, readdir, readFile, rename, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { AnalysisCache } from "../../pipeline/cache/cache.js";
@@ -8,7 +8,7 @@ import { Lock } from "../../pipeline/runtime/lock.js";
 import { resolvePlaces } from "../../pipeline/places.js";
 import { ScratchDirectory } from "../../pipeline/runtime/scratch.js";
 import { generateCorpus } from "../../tools/corpus.js";
-import { build, deadPid, project, runCli, startCli, tempFolder, tree } from "./fixtures.js";
+import { build, builtProject, deadPid, project, runCli, startCli, tempFolder, tree } from "./fixtures.js";
 
 describe("one build at a time per OUT and per cache", () => {
   it("[11.9a] refuses a second build into an OUT another build holds, naming its pid, and touches nothing", async () => {
@@ -30,7 +30,7 @@ describe("one build at a time per OUT and per cache", () => {
   });
 
   it("[11.9c] takes over a lock whose process is gone (a killed build), and removes it when done", async () => {
-    const { root, raw, out } = await project();
+    const { root, raw, out } = await builtProject();
     const lockFile = path.join(root, ".out.lock");
     await writeFile(lockFile, `${JSON.stringify({ pid: deadPid(), host: os.hostname() })}\n`);
     await build({ rawDir: raw, outDir: out });
@@ -46,7 +46,9 @@ describe("one build at a time per OUT and per cache", () => {
   });
 
   it("[11.9e] of two builds started into one OUT at once, one builds and the other says another build is running", async () => {
-    const { raw, out } = await project();
+    // Into a new OUT, with the analyses in the cache already: the one that builds does not load the language model first.
+    const { raw, out } = await builtProject();
+    await rm(out, { recursive: true });
     const results = await Promise.all([runCli(["--raw", raw, "--out", out]), runCli(["--raw", raw, "--out", out])]);
     expect(results.map((result) => result.status).sort()).toEqual([0, 1]);
     const refused = results.find((result) => result.status === 1)!;
@@ -57,8 +59,7 @@ describe("one build at a time per OUT and per cache", () => {
 
 describe("leftovers of killed builds", () => {
   it("[11.11c] are removed at the start of every build, even an up-to-date one, and only when provably the build's own", async () => {
-    const { root, raw, out } = await project();
-    await build({ rawDir: raw, outDir: out });
+    const { root, raw, out } = await builtProject();
     const tmp = os.tmpdir();
     const dead = deadPid();
     // A scratch folder of a killed build: the build's name with a dead pid, and its marker.
@@ -82,8 +83,7 @@ describe("leftovers of killed builds", () => {
   });
 
   it("[11.11d] puts back the previous OUT when a kill fell between the two renames of the swap", async () => {
-    const { root, raw, out } = await project();
-    await build({ rawDir: raw, outDir: out });
+    const { root, raw, out } = await builtProject();
     const built = await tree(out);
     await rename(out, path.join(root, ".out.previous"));
     expect((await build({ rawDir: raw, outDir: out })).upToDate).toBe(true);
@@ -102,8 +102,8 @@ describe("SIGINT and SIGTERM", () => {
   beforeAll(async () => {
     root = await tempFolder();
     [raw, out, cacheDir] = ["raw", "out", "cache"].map((name) => path.join(root, name)) as [string, string, string];
-    // Big enough that the global phase lasts a while after its scratch folder appears.
-    await generateCorpus("raw", raw, 1024 * 1024);
+    // Big enough that the build runs on for a while after its scratch folder appears.
+    await generateCorpus("raw", raw, 256 * 1024);
     await build({ rawDir: raw, outDir: out, cacheDir });
     built = await tree(out);
     appendFileSync(path.join(raw, (await readdir(raw)).sort()[0]!), "Carrie kauft Schuhe.\n");

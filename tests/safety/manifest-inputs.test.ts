@@ -4,9 +4,10 @@ import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { compareSourceFiles } from "../../pipeline/ingest/file-names.js";
 import { listRawFiles, MAX_BLOB_BYTES } from "../../pipeline/ingest/ingest.js";
-import { buildDataset, type BuildSummary } from "../../pipeline/run.js";
+import type { BuildSummary } from "../../pipeline/run.js";
 import { sha256Hex } from "../../pipeline/text.js";
 import type { Manifest } from "../../schemas/manifest.js";
+import { build } from "../build.js";
 import { tempTree } from "../helpers.js";
 import { readCsvRows } from "../readers.js";
 
@@ -53,7 +54,7 @@ describe("manifest inputs", () => {
     await truncate(path.join(raw, "huge.txt"), MAX_BLOB_BYTES + 1); // sparse: never written, never read
     await symlink(path.join(raw, "empty.txt"), path.join(raw, "link.txt"));
     out = `${raw}-out`;
-    summary = await buildDataset({ rawDir: raw, outDir: out, log: () => {}, threads: 1 });
+    summary = await build({ rawDir: raw, outDir: out, threads: 1 });
   });
 
   it("[11.17b] list every file found, rejected ones too, with their bytes and SHA-256 where the build read them", () => {
@@ -79,7 +80,7 @@ describe("manifest inputs", () => {
 
   it("[11.17c] change when only a rejected file's content changes, so the manifest never records stale hashes", async () => {
     await writeFile(path.join(raw, "binary.bin"), Buffer.from([0x44, 0x00, 0x02, 0x03]));
-    const rebuilt = await buildDataset({ rawDir: raw, outDir: out, log: () => {}, threads: 1 });
+    const rebuilt = await build({ rawDir: raw, outDir: out, threads: 1 });
     expect(rebuilt.upToDate).toBe(false);
     expect(manifest().inputs[0]).toEqual({ path: "binary.bin", bytes: 4, sha256: sha256Hex(Buffer.from([0x44, 0x00, 0x02, 0x03])) });
   });

@@ -2,7 +2,7 @@ import { cp, lstat, mkdir, readdir, readFile, realpath, rm, symlink, writeFile }
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { BUILD_MARKER, BUILD_MARKER_TEXT, checkOwnership, resolvePlaces } from "../../pipeline/places.js";
-import { build, project, tree } from "./fixtures.js";
+import { build, builtProject, project, tree } from "./fixtures.js";
 
 /** Resolves and checks the places as a build does before it touches anything. */
 async function check(options: { rawDir: string; outDir: string; cacheDir?: string }): Promise<void> {
@@ -73,8 +73,7 @@ describe("OUT is only replaced when it is empty or a previous build", () => {
   });
 
   it("[11.1h] refuses a previous build to which the user added a file, naming the file", async () => {
-    const { root, raw, out } = await project();
-    await build({ rawDir: raw, outDir: out });
+    const { root, raw, out } = await builtProject();
     await writeFile(path.join(out, "my-analysis.ipynb"), "{}\n");
     await expectRefused(root, { rawDir: raw, outDir: out }, /is a previous build but also holds my-analysis\.ipynb, which no build wrote/);
   });
@@ -99,8 +98,7 @@ describe("OUT is only replaced when it is empty or a previous build", () => {
   });
 
   it("[11.1k] replaces a previous build (marked or from before markers) and leaves nothing beside OUT", async () => {
-    const { root, raw, out } = await project();
-    await build({ rawDir: raw, outDir: out });
+    const { root, raw, out } = await builtProject();
     const first = await readFile(path.join(out, "manifest.json"), "utf8");
     await writeFile(path.join(raw, "c.txt"), "Aidan baut Möbel.\n");
     // An OUT written before markers existed has none; its manifest is what counts.

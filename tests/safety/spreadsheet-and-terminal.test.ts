@@ -1,10 +1,11 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { buildDataset, type BuildSummary } from "../../pipeline/run.js";
+import type { BuildSummary } from "../../pipeline/run.js";
 import { forTerminal } from "../../pipeline/runtime/terminal.js";
 import { explain } from "../../tools/explain.js";
 import { renderDataDictionary } from "../../tools/data-dictionary.js";
+import { build } from "../build.js";
 import { tempTree } from "../helpers.js";
 import { readCsvRows } from "../readers.js";
 
@@ -33,7 +34,7 @@ beforeAll(async () => {
     "\u001b[2Jrejected.bin": new Uint8Array([0x41, 0x00]),
   });
   out = `${raw}-out`;
-  summary = await buildDataset({ rawDir: raw, outDir: out, log: (line) => logged.push(line), threads: 1 });
+  summary = await build({ rawDir: raw, outDir: out, log: (line) => logged.push(line), threads: 1 });
 });
 
 describe("cells a spreadsheet would read as formulas", () => {

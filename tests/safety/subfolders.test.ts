@@ -2,7 +2,7 @@ import { chmod, mkdir, readdir, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listRawFiles, readRawFile, type ReadDirectory } from "../../pipeline/ingest/ingest.js";
-import { buildDataset } from "../../pipeline/run.js";
+import { build } from "../build.js";
 import { tempTree } from "../helpers.js";
 
 /**
@@ -90,7 +90,7 @@ describe("paths longer than PATH_MAX", () => {
   });
 
   it("[11.8d] a build over them succeeds, reading the rest and listing both as rejects", async () => {
-    const summary = await buildDataset({ rawDir: raw, outDir: `${raw}-out`, log: () => {}, threads: 1 });
+    const summary = await build({ rawDir: raw, outDir: `${raw}-out`, threads: 1 });
     expect(summary.occurrences).toBe(1);
     expect(summary.rejects.map((reject) => reject.sourceFile)).toEqual([relative(path.join(edge, longFile)), `${relative(path.join(edge, longFolder))}/`]);
   });

@@ -3,7 +3,7 @@ import { mkdir, readdir, readFile, utimes, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { BUILD_MARKER } from "../../pipeline/places.js";
-import { build, project, tree } from "../safety/fixtures.js";
+import { build, builtProject, project, tree } from "../safety/fixtures.js";
 
 /**
  * Every completion marker in WORK ("stage/rank") with its text: the counts and seconds of the run
@@ -59,9 +59,9 @@ describe("WORK, the folder the build's tasks share", () => {
     // A finished build clears what its tasks left in WORK, keeping the folder's marker.
     expect(await readdir(work)).toEqual([BUILD_MARKER]);
 
-    await build({ rawDir: raw, outDir: path.join(root, "fresh") });
-    for (const name of await readdir(path.join(root, "fresh"))) {
-      expect(await readFile(path.join(root, "out", name)), name).toEqual(await readFile(path.join(root, "fresh", name)));
+    const { out: fresh } = await builtProject();
+    for (const name of await readdir(fresh)) {
+      expect(await readFile(path.join(root, "out", name)), name).toEqual(await readFile(path.join(fresh, name)));
     }
   });
 

@@ -1,37 +1,28 @@
 import { spawnSync } from "node:child_process";
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PROJECT_ROOT } from "../../pipeline/runtime/bundles.js";
-import { bundle, PROGRAMS, WORKERS } from "../../tools/bundle.js";
-import { build, project } from "../safety/fixtures.js";
-
-const root = fileURLToPath(PROJECT_ROOT);
+import { beforeAll, describe, expect, inject, it } from "vitest";
+import { PROGRAMS, WORKERS } from "../../tools/bundle.js";
+import { runProgram } from "../programs.js";
+import { builtProject, project } from "../safety/fixtures.js";
 
 describe("the bundles that make runs", () => {
-  // Inside the project, so that the bundles find the packages in node_modules as dist/ does.
-  let directory: string;
+  // Made by tools/bundle.ts for this test run (tests/global-setup.ts), inside the project as dist/ is.
+  const directory = inject("bundles");
   let raw: string;
   let fromBundle: string;
-  const node = (program: string, args: string[]) => spawnSync(process.execPath, [path.join(directory, program), ...args], { encoding: "utf8" });
 
   beforeAll(async () => {
-    await mkdir(path.join(root, "node_modules/.cache"), { recursive: true });
-    directory = await mkdtemp(path.join(root, "node_modules/.cache/satc-bundle-test-"));
-    await bundle(path.relative(root, directory));
     const folder = await project();
     raw = folder.raw;
     fromBundle = path.join(folder.root, "from-bundle");
   });
-  afterAll(() => rm(directory, { recursive: true, force: true }));
 
   it("build what the sources build, byte for byte: the worker, the catalog and the language model are found", async () => {
-    const run = node("run.mjs", ["--raw", raw, "--out", fromBundle, "--threads", "1"]);
+    const run = runProgram("run.mjs", ["--raw", raw, "--out", fromBundle, "--threads", "1"]);
     expect(run.stderr).toMatch(/built .*: 2 blobs \(2 analysed, 0 from cache\)/);
     expect(run.status).toBe(0);
-    const fromSource = path.join(path.dirname(raw), "from-source");
-    await build({ rawDir: raw, outDir: fromSource, threads: 1 });
+    const { out: fromSource } = await builtProject();
     const files = (await readdir(fromSource)).sort();
     expect(await readdir(fromBundle)).toEqual(expect.arrayContaining(files));
     for (const file of files) expect(await readFile(path.join(fromBundle, file)), file).toEqual(await readFile(path.join(fromSource, file)));
@@ -40,7 +31,7 @@ describe("the bundles that make runs", () => {
   it("run only the program they were made from, not the programs it imports (evaluate imports the build's)", async () => {
     const gold = path.join(path.dirname(raw), "gold.csv");
     await writeFile(gold, "source_file,line,language,episode,alternatives,note\na.txt,1,de,none,,\n");
-    const evaluate = node("evaluate.mjs", ["--out", fromBundle, "--gold", gold]);
+    const evaluate = runProgram("evaluate.mjs", ["--out", fromBundle, "--gold", gold]);
     expect(evaluate.stderr).toBe("");
     expect(evaluate.status).toBe(0);
     expect(evaluate.stdout).not.toBe("");

@@ -1,9 +1,9 @@
-import { spawnSync } from "node:child_process";
 import { cp, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { buildDataset } from "../../pipeline/run.js";
+import { build, builtSeeds } from "../build.js";
+import { runProgram } from "../programs.js";
 import { openTableWriter } from "../../pipeline/output/write.js";
 import { paragraphRowSchema, type ParagraphRow } from "../../schemas/records.js";
 import { readArrowRows } from "../readers.js";
@@ -15,18 +15,15 @@ let newOut: string;
 
 /** Runs the real CLI, as `make diff` does, and returns its exit status and output. */
 function runDiff(oldDir: string, newDir: string, ...flags: string[]) {
-  const result = spawnSync(process.execPath, ["--import", "tsx", "tools/diff.ts", "--old", oldDir, "--new", newDir, "--json", path.join(root, "diff.json"), ...flags], {
-    encoding: "utf8",
-  });
+  const result = runProgram("diff.mjs", ["--old", oldDir, "--new", newDir, "--json", path.join(root, "diff.json"), ...flags]);
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
 beforeAll(async () => {
   root = await mkdtemp(path.join(os.tmpdir(), "satc-diff-"));
-  const [oldRaw, newRaw] = [path.join(root, "raw-old"), path.join(root, "raw-new")];
-  oldOut = path.join(root, "out-old");
+  const newRaw = path.join(root, "raw-new");
+  oldOut = await builtSeeds();
   newOut = path.join(root, "out-new");
-  await cp("raw", oldRaw, { recursive: true });
   await cp("raw", newRaw, { recursive: true });
   // Edits: one paragraph rewritten, one moved to another file, one new file with an added paragraph.
   const file = path.join(newRaw, "004_a58078538e24c6c1.txt");
@@ -34,8 +31,7 @@ beforeAll(async () => {
   lines[0] = "Chris und Nils sprechen heute über die Feuerwehrmänner von Staten Island.";
   await writeFile(file, lines.join("\n"));
   await writeFile(path.join(newRaw, "005_new.txt"), "Carrie trifft Aidan in seinem Möbelgeschäft.\n");
-  await buildDataset({ rawDir: oldRaw, outDir: oldOut, log: () => {} });
-  await buildDataset({ rawDir: newRaw, outDir: newOut, log: () => {} });
+  await build({ rawDir: newRaw, outDir: newOut });
 });
 
 describe("diff", () => {
