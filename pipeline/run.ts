@@ -50,7 +50,7 @@ export interface BuildOptions extends ProgressSinks {
   slurm?: Partial<SlurmResources> & { command?: readonly string[]; pollMs?: number };
   /** Sees how each paragraph's episode candidates stood before the decision (for fitting the calibration). */
   observeAssessment?: (paragraphId: string, assessment: Assessment | null) => void;
-  /** Worker threads for the per-blob stage kept across builds by the caller, who closes them (tests build many times); by default the build starts and stops its own. */
+  /** Worker threads for the per-blob stage that the caller keeps across builds (tests build many times); by default the build starts and stops its own. */
   workers?: BlobWorkers;
   /**
    * Stops the build at its next safe point, removing what it had begun (staging, scratch,

@@ -59,7 +59,7 @@ const newBlobPool = (threads: number) => new WorkerPool<BlobTask, BlobTaskResult
  * The per-blob stage's worker threads kept across builds, by pool size: a caller that builds
  * several times in one process (the tests) passes them (BuildOptions.workers), so that each
  * worker starts and loads the model and the catalog once. Otherwise a blob task starts its
- * own and stops them when done. The caller closes them.
+ * own and stops them when done. The caller owns them: it closes them, or they end with its process.
  */
 export class BlobWorkers {
   private readonly pools = new Map<number, WorkerPool<BlobTask, BlobTaskResult>>();
